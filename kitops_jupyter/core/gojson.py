@@ -117,12 +117,31 @@ def dumps(value: Any) -> bytes:
 
 
 def dumps_indent(value: Any, indent: str = "  ") -> str:
-    """``json.MarshalIndent``-style text (used for ``inspect`` output)."""
-    import json
-
-    # Go escapes <, >, & by default; mirror that for parity of displayed output.
-    text = json.dumps(value, indent=len(indent), ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    """``json.MarshalIndent(value, "", indent)`` text: :func:`dumps` re-laid out like Go's ``json.Indent``."""
+    compact = dumps(value).decode("utf-8", "surrogatepass")
+    out: list[str] = []
+    depth = 0
+    in_string = escaped = False
+    for i, char in enumerate(compact):
+        if in_string:
+            out.append(char)
+            in_string, escaped = (not (char == '"' and not escaped)), (char == "\\" and not escaped)
+        elif char == '"':
+            out.append(char)
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            out.append(char if compact[i + 1] in "]}" else char + "\n" + indent * depth)
+        elif char in "]}":
+            depth -= 1
+            out.append(char if compact[i - 1] in "[{" else "\n" + indent * depth + char)
+        elif char == ",":
+            out.append(",\n" + indent * depth)
+        elif char == ":":
+            out.append(": ")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def sort_maps(value: Any) -> Any:

@@ -1,0 +1,241 @@
+"""The Kitfile: dataclasses in kit's declaration order, strict parsing, validation, YAML and JSON.
+
+Mirrors ``pkg/artifact/kitfile.go`` (kitops-format §1): YAML is read like yaml.v3 with
+``KnownFields(true)`` and written like yaml.v3's encoder (:func:`dump_kitfile`); the config blob is
+Go ``json.Marshal`` of the same structs with layer digests (:func:`config_json`, §2.2).
+
+Empty string means "absent" for string fields; ``parameters is None`` means absent; ``layer`` holds
+``digest``/``diffId`` and only ever appears in JSON. Field specs live in each field's ``metadata``
+(see :mod:`.kitfile_codec`). ``Kitfile.lines`` maps field paths such as ``datasets[1].path`` to the
+line they were read from, so later checks can point at the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kitops_jupyter.core import gojson
+from kitops_jupyter.core.kitfile_codec import JsonDecoder, decode_struct, struct_to_fields, struct_to_json
+from kitops_jupyter.core.kitfile_validate import is_modelkit_reference, validate
+from kitops_jupyter.core.yamlv3_emit import emit_document
+from kitops_jupyter.core.yamlv3_nodes import Decoder, compose_document, is_null
+from kitops_jupyter.errors import KitfileError, NotFound
+
+__all__ = [
+    "KITFILE_NAMES",
+    "CodeEntry",
+    "Dataset",
+    "DocEntry",
+    "Kitfile",
+    "LayerInfo",
+    "McpServer",
+    "Model",
+    "ModelPart",
+    "Package",
+    "Prompt",
+    "config_json",
+    "dump_kitfile",
+    "find_kitfile",
+    "is_modelkit_reference",
+    "layer_entries",
+    "load_kitfile",
+    "parse_config_json",
+    "parse_kitfile",
+    "validate_kitfile",
+]
+
+KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
+
+
+def _m(key: str, kind: str = "str", cls: type | None = None, *, always: bool = False) -> dict[str, Any]:
+    """Field spec read by :mod:`.kitfile_codec`: JSON/YAML key, kind, nested class, no ``omitempty``."""
+    return {"key": key, "kind": kind, "cls": cls, "always": always}
+
+
+@dataclass
+class LayerInfo:
+    """``digest`` (of the stored blob) and ``diffId`` (of the uncompressed tar) of an entry's layer."""
+
+    digest: str = ""
+    diff_id: str = ""
+
+
+_LAYER = {"kind": "layer", "cls": LayerInfo}
+
+
+@dataclass
+class Package:
+    name: str = field(default="", metadata=_m("name"))
+    version: str = field(default="", metadata=_m("version"))
+    description: str = field(default="", metadata=_m("description"))
+    license: str = field(default="", metadata=_m("license"))
+    authors: list[str] = field(default_factory=list, metadata=_m("authors", "strs"))
+
+
+@dataclass
+class ModelPart:
+    name: str = field(default="", metadata=_m("name"))
+    path: str = field(default="", metadata=_m("path"))
+    license: str = field(default="", metadata=_m("license"))
+    type: str = field(default="", metadata=_m("type"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class Model:
+    name: str = field(default="", metadata=_m("name"))
+    path: str = field(default="", metadata=_m("path"))
+    license: str = field(default="", metadata=_m("license"))
+    framework: str = field(default="", metadata=_m("framework"))
+    format: str = field(default="", metadata=_m("format"))
+    version: str = field(default="", metadata=_m("version"))
+    description: str = field(default="", metadata=_m("description"))
+    parts: list[ModelPart] = field(default_factory=list, metadata=_m("parts", "list", ModelPart))
+    parameters: Any = field(default=None, metadata=_m("parameters", "any"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class CodeEntry:
+    path: str = field(default="", metadata=_m("path"))
+    description: str = field(default="", metadata=_m("description"))
+    license: str = field(default="", metadata=_m("license"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class Dataset:
+    name: str = field(default="", metadata=_m("name"))
+    path: str = field(default="", metadata=_m("path"))
+    remote_path: str = field(default="", metadata=_m("remotePath"))
+    remote_hash: str = field(default="", metadata=_m("remoteHash"))
+    description: str = field(default="", metadata=_m("description"))
+    license: str = field(default="", metadata=_m("license"))
+    parameters: Any = field(default=None, metadata=_m("parameters", "any"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class DocEntry:
+    path: str = field(default="", metadata=_m("path", always=True))
+    description: str = field(default="", metadata=_m("description"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class Prompt:
+    name: str = field(default="", metadata=_m("name"))
+    path: str = field(default="", metadata=_m("path"))
+    description: str = field(default="", metadata=_m("description"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class McpServer:
+    name: str = field(default="", metadata=_m("name"))
+    path: str = field(default="", metadata=_m("path"))
+    description: str = field(default="", metadata=_m("description"))
+    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
+
+
+@dataclass
+class Kitfile:
+    manifest_version: str = field(default="", metadata=_m("manifestVersion", always=True))
+    package: Package = field(default_factory=Package, metadata=_m("package", "struct", Package))
+    model: Model | None = field(default=None, metadata=_m("model", "ptr", Model))
+    code: list[CodeEntry] = field(default_factory=list, metadata=_m("code", "list", CodeEntry))
+    datasets: list[Dataset] = field(default_factory=list, metadata=_m("datasets", "list", Dataset))
+    docs: list[DocEntry] = field(default_factory=list, metadata=_m("docs", "list", DocEntry))
+    prompts: list[Prompt] = field(default_factory=list, metadata=_m("prompts", "list", Prompt))
+    mcp_servers: list[McpServer] = field(default_factory=list, metadata=_m("mcpServers", "list", McpServer))
+    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+
+def parse_kitfile(text: str, source: str = "Kitfile") -> Kitfile:
+    """Parse Kitfile YAML strictly, as kit's ``LoadModel`` does; raises :class:`KitfileError`."""
+    node = compose_document(text.removeprefix("\ufeff"), source)
+    if node is None or is_null(node):
+        raise KitfileError("the Kitfile is empty; it needs at least `manifestVersion: 1.0.0`", source=source)
+    decoder = Decoder(source)
+    kitfile: Kitfile = decode_struct(Kitfile, node, decoder, "")
+    kitfile.lines = decoder.lines
+    return kitfile
+
+
+def load_kitfile(path: Path) -> Kitfile:
+    """Read and parse the Kitfile at ``path`` (UTF-8, or UTF-16 with a byte-order mark)."""
+    source = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"Kitfile {path} does not exist; check the path or create one with kit init") from None
+    except OSError as err:
+        raise KitfileError(f"cannot read the file: {err.strerror}", source=source) from None
+    return parse_kitfile(_decode_text(data, source), source)
+
+
+def _decode_text(data: bytes, source: str) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise KitfileError(
+            f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); save it as UTF-8",
+            source=source,
+            line=line,
+        ) from None
+
+
+def find_kitfile(context: Path) -> Path:
+    """The Kitfile kit would use in ``context``: the first of ``Kitfile``, ``kitfile``, ``.kitfile``."""
+    for name in KITFILE_NAMES:
+        candidate = context / name
+        if candidate.is_file():
+            return candidate
+    names = ", ".join(KITFILE_NAMES)
+    raise NotFound(
+        f"no Kitfile in {context} (looked for {names}); create one with kit init or name it explicitly"
+    )
+
+
+def validate_kitfile(kf: Kitfile, source: str = "Kitfile") -> list[str]:
+    """Validate like the newest kit; returns warnings, raises :class:`KitfileError` with every problem."""
+    return validate(kf, source)
+
+
+def dump_kitfile(kf: Kitfile) -> str:
+    """The Kitfile as kit writes it (yaml.v3, indent 2, declaration order, no digests)."""
+    return emit_document(struct_to_fields(kf))
+
+
+def config_json(kf: Kitfile) -> bytes:
+    """The config blob: Go ``json.Marshal`` of the Kitfile including ``digest``/``diffId``."""
+    return gojson.dumps(struct_to_json(kf))
+
+
+def parse_config_json(data: bytes, source: str) -> Kitfile:
+    """Read a config blob back like Go ``json.Unmarshal`` (unknown keys ignored, numbers as floats)."""
+    decoder = JsonDecoder(source)
+    obj = decoder.load(data)
+    if obj is None:
+        return Kitfile()
+    kitfile: Kitfile = decoder.struct(Kitfile, obj, "")
+    return kitfile
+
+
+def layer_entries(kf: Kitfile) -> list[tuple[str, object]]:
+    """``(base type, entry)`` for every entry that becomes a layer, in kit's pack order."""
+    entries: list[tuple[str, object]] = []
+    if kf.model is not None:
+        if kf.model.path and not is_modelkit_reference(kf.model.path):
+            entries.append(("model", kf.model))
+        entries.extend(("modelpart", part) for part in kf.model.parts)
+    entries.extend(("code", entry) for entry in kf.code)
+    entries.extend(("dataset", entry) for entry in kf.datasets if not entry.remote_path)
+    entries.extend(("docs", entry) for entry in kf.docs)
+    entries.extend(("code", entry) for entry in kf.prompts)
+    return entries

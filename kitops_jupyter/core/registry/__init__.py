@@ -1,0 +1,37 @@
+"""The registry layer (issue 3): an OCI distribution client over oras-py, credentials, and the
+push/pull/remote verbs. Everything a caller needs is re-exported here.
+
+Environment variables read for credentials (see :mod:`.auth`): ``KITOPS_REGISTRY_USERNAME_<HOST>`` /
+``KITOPS_REGISTRY_PASSWORD_<HOST>``, ``KITOPS_REGISTRY_USERNAME`` / ``KITOPS_REGISTRY_PASSWORD`` and
+``KITOPS_REGISTRY``; plus ``DOCKER_CONFIG`` for Docker's config directory.
+"""
+
+from __future__ import annotations
+
+from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_credentials, login, logout
+from .client import RegistryClient, RegistryOptions
+from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack
+from .retry import RetryPolicy
+from .transfer import PullResult, PushResult, pull, push
+
+__all__ = [
+    "ENV_PASSWORD",
+    "ENV_REGISTRY",
+    "ENV_USERNAME",
+    "Credentials",
+    "PullResult",
+    "PushResult",
+    "RegistryClient",
+    "RegistryOptions",
+    "RemoteModelKit",
+    "RetryPolicy",
+    "fetch_modelkit",
+    "find_credentials",
+    "login",
+    "logout",
+    "pull",
+    "push",
+    "remote_list",
+    "remote_remove",
+    "remote_unpack",
+]

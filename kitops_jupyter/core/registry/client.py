@@ -1,0 +1,347 @@
+"""The HTTP seam: every request to a registry goes through :class:`RegistryClient`.
+
+It wraps an oras-py ``Registry`` (whose session, cookie policy and token auth backend we reuse) and
+adds what multi-GB transfers need: timeouts and a connection pool sized for the transfer
+concurrency, the auth flow of :mod:`.challenge`, bounded retries of transient failures
+(:mod:`.retry`), redaction of every URL and message (:mod:`.redact`), and one mapping from HTTP
+answers to the :mod:`kitops_jupyter.errors` family. Blob bodies are streamed by the callers
+(:mod:`.uploads`, :mod:`.downloads`); nothing here reads a blob into memory.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from ...errors import InvalidArgument, RegistryError
+from ..digest import digest_bytes
+from .auth import Credentials, find_credentials
+from .challenge import Authenticator
+from .http_errors import connection_error, error_for_response
+from .redact import redact_url
+from .retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
+
+log = logging.getLogger("kitops_jupyter.registry")
+
+MiB = 1 << 20
+MANIFEST_ACCEPT = ", ".join(
+    [
+        "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
+MAX_MANIFEST_BYTES = 4 * MiB
+Body = bytes | Iterable[bytes] | None
+BodyFactory = Callable[[], Body]
+
+
+@dataclass(frozen=True)
+class RegistryOptions:
+    """Network options shared by every remote verb.
+
+    ``plain_http=None`` means HTTP for loopback registries (127.0.0.0/8, ::1, localhost) unless a TLS
+    option (``ca_bundle``, ``tls_verify=False``) is given, and HTTPS elsewhere. ``ca_bundle`` is a PEM file of extra CAs to trust; ``tls_verify=False`` skips
+    certificate checks. ``chunk_size``/``monolithic_limit`` steer uploads (§7), ``concurrency`` is
+    the number of blobs in flight, ``timeout`` the per-request connect/read timeout in seconds.
+    ``home`` is the ``$KITOPS_HOME`` whose ``credentials.json`` is read (``None``: the default).
+    """
+
+    plain_http: bool | None = None
+    tls_verify: bool = True
+    ca_bundle: str | Path | None = None
+    credentials: Credentials | None = None
+    concurrency: int = 5
+    chunk_size: int = 100 * MiB
+    monolithic_limit: int = 100 * MiB
+    timeout: float = 60.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    home: Path | None = None
+
+    def use_plain_http(self, registry: str) -> bool:
+        """``plain_http`` if given; else HTTP only for loopback registries without TLS options."""
+        if self.plain_http is not None:
+            return self.plain_http
+        wants_tls = self.ca_bundle is not None or not self.tls_verify
+        return is_loopback(registry) and not wants_tls
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1 or self.chunk_size < 1 or self.timeout <= 0:
+            raise InvalidArgument("concurrency, chunk_size and timeout must be positive")
+        if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
+            raise InvalidArgument(f"CA bundle {self.ca_bundle} does not exist; give the path of a PEM file")
+
+
+def is_loopback(registry: str) -> bool:
+    """True for ``localhost``, 127.0.0.0/8 and ::1 registries (with or without a port)."""
+    host = urlsplit(f"//{registry}").hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Session(requests.Session):
+    """A session with a default timeout (oras-py's token requests set none)."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", (min(self._timeout, 30.0), self._timeout))
+        return super().request(method, url, *args, **kwargs)
+
+
+def _oras_registry(registry: str, options: RegistryOptions, insecure: bool) -> Any:
+    """oras-py's Registry for ``registry`` with our session shared by it and its auth backend."""
+    from http.cookiejar import DefaultCookiePolicy
+
+    import oras.provider
+
+    verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
+    oras_registry = oras.provider.Registry(hostname=registry, insecure=insecure, tls_verify=verify)
+    session = _Session(options.timeout)
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=options.concurrency + 2, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = "kitops-jupyter"
+    oras_registry.session = session
+    oras_registry.auth.session = session
+    return oras_registry
+
+
+class RegistryClient:
+    """All HTTP traffic with one registry host. Thread-safe; use as a context manager or ``close()``."""
+
+    def __init__(self, registry: str, options: RegistryOptions | None = None) -> None:
+        self.registry = registry
+        self.options = options or RegistryOptions()
+        self.plain_http = self.options.use_plain_http(registry)
+        self.base_url = f"{'http' if self.plain_http else 'https'}://{registry}"
+        self._oras = _oras_registry(registry, self.options, self.plain_http)
+        self.session: requests.Session = self._oras.session
+        self._verify: bool | str = self._oras._tls_verify
+        self._creds: Credentials | None = None
+        self._creds_loaded = False
+        self._creds_lock = threading.Lock()
+        self.auth = Authenticator(self._oras.auth, self.credentials)
+
+    def __enter__(self) -> RegistryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def credentials(self) -> Credentials | None:
+        """Credentials for this host, looked up once (explicit options first, see :mod:`.auth`)."""
+        with self._creds_lock:
+            if not self._creds_loaded:
+                explicit = self.options.credentials
+                self._creds = explicit or find_credentials(self.registry, home=self.options.home)
+                self._creds_loaded = True
+            return self._creds
+
+    # -- URLs -------------------------------------------------------------------------------------
+
+    def url(self, repository: str, kind: str, ref: str = "") -> str:
+        """``/v2/<repository>/<kind>/<ref>`` on this registry (kind: blobs, manifests, tags/list, ...)."""
+        return (
+            f"{self.base_url}/v2/{repository}/{kind}/{ref}"
+            if ref
+            else f"{self.base_url}/v2/{repository}/{kind}/"
+        )
+
+    def absolute(self, response: requests.Response, location: str) -> str:
+        return urljoin(response.url, location)
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        scope: str,
+        what: str,
+        ok: tuple[int, ...] = (200,),
+        headers: dict[str, str] | None = None,
+        body: BodyFactory | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """:meth:`send` with retries of transient failures under the client's :class:`RetryPolicy`."""
+
+        def attempt() -> requests.Response:
+            return self.send(
+                method, url, scope=scope, what=what, ok=ok, headers=headers, body=body, stream=stream
+            )
+
+        return self.options.retry.run(attempt, what)
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        scope: str,
+        what: str,
+        ok: tuple[int, ...] = (200,),
+        headers: dict[str, str] | None = None,
+        body: BodyFactory | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """One attempt (plus one auth round on 401). Raises :class:`Transient` or a final KitError."""
+        extra = dict(headers or {})
+        ours = self._same_host(url)
+        sent = self.auth.headers(scope) if ours else {}
+        response = self._once(method, url, {**extra, **sent}, body, stream, what)
+        if response.status_code == 401 and ours:
+            retry_headers = self._challenge(response, scope, sent, url, what)
+            if retry_headers is not None:
+                response.close()
+                response = self._once(method, url, {**extra, **retry_headers}, body, stream, what)
+        if response.status_code in ok:
+            return response
+        raise self._failure(response, what)
+
+    def _challenge(
+        self, response: requests.Response, scope: str, sent: dict[str, str], url: str, what: str
+    ) -> dict[str, str] | None:
+        try:
+            return self.auth.challenge(response, scope, sent)
+        except requests.RequestException as exc:
+            raise Transient(connection_error(exc, url, self.plain_http, what)) from None
+
+    def _once(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        body: BodyFactory | None,
+        stream: bool,
+        what: str,
+    ) -> requests.Response:
+        data = body() if body is not None else None
+        try:
+            response = self.session.request(
+                method,
+                url,
+                headers=headers,
+                data=data,
+                stream=stream,
+                verify=self._verify,
+                allow_redirects=method in ("GET", "HEAD"),
+            )
+        except requests.RequestException as exc:
+            error = connection_error(exc, url, self.plain_http, what)
+            if getattr(error, "final", False):
+                raise error from None
+            raise Transient(error) from None
+        log.debug("%s %s -> %d", method, redact_url(url), response.status_code)
+        return response
+
+    def _failure(self, response: requests.Response, what: str) -> Exception:
+        error = error_for_response(response, what, self.registry, self.plain_http)
+        response.close()
+        if is_transient_status(response.status_code):
+            return Transient(error, parse_retry_after(response.headers.get("Retry-After")))
+        return error
+
+    def _same_host(self, url: str) -> bool:
+        return urlsplit(url).netloc == urlsplit(self.base_url).netloc
+
+    # -- operations -------------------------------------------------------------------------------
+
+    def ping(self, what: str) -> None:
+        """``GET /v2/`` through the auth flow: raises unless the registry accepts us."""
+        self.request("GET", f"{self.base_url}/v2/", scope="ping", what=what).close()
+
+    def blob_exists(self, repository: str, digest: str, what: str) -> bool:
+        url = self.url(repository, "blobs", digest)
+        response = self.request("HEAD", url, scope=pull_scope(repository), what=what, ok=(200, 404))
+        response.close()
+        return response.status_code == 200
+
+    def get_manifest(self, repository: str, reference: str, what: str) -> tuple[bytes, str, str]:
+        """``(bytes, media type, digest)`` of a manifest; the digest is checked when asked by digest."""
+        url = self.url(repository, "manifests", reference)
+        response = self.request(
+            "GET",
+            url,
+            scope=pull_scope(repository),
+            what=what,
+            headers={"Accept": MANIFEST_ACCEPT},
+            stream=True,
+        )
+        with response:
+            data = response.raw.read(MAX_MANIFEST_BYTES + 1, decode_content=True)
+        if len(data) > MAX_MANIFEST_BYTES:
+            raise RegistryError(
+                f"{what}: the manifest is larger than {MAX_MANIFEST_BYTES} bytes; refusing it"
+            )
+        digest = digest_bytes(data)
+        if reference.startswith("sha256:") and digest != reference:
+            from ...errors import IntegrityError
+
+            raise IntegrityError(
+                f"{what}: the registry returned a manifest with digest {digest}, not {reference}"
+            )
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        return data, media_type, digest
+
+    def put_manifest(self, repository: str, reference: str, data: bytes, media_type: str, what: str) -> str:
+        url = self.url(repository, "manifests", reference)
+        self.request(
+            "PUT",
+            url,
+            scope=push_scope(repository),
+            what=what,
+            ok=(200, 201, 202),
+            headers={"Content-Type": media_type},
+            body=lambda: data,
+        ).close()
+        return digest_bytes(data)
+
+    def delete_manifest(self, repository: str, reference: str, what: str) -> None:
+        url = self.url(repository, "manifests", reference)
+        self.request("DELETE", url, scope=delete_scope(repository), what=what, ok=(200, 202)).close()
+
+    def list_tags(self, repository: str, what: str) -> list[str]:
+        """Every tag of ``repository``, following ``Link`` pagination."""
+        tags: list[str] = []
+        url: str | None = self.url(repository, "tags", "list")
+        while url:
+            response = self.request("GET", url, scope=pull_scope(repository), what=what)
+            with response:
+                tags.extend(response.json().get("tags") or [])
+                next_link = response.links.get("next", {}).get("url")
+            url = self.absolute(response, next_link) if next_link else None
+        return tags
+
+
+def pull_scope(repository: str) -> str:
+    return f"repository:{repository}:pull"
+
+
+def push_scope(repository: str) -> str:
+    return f"repository:{repository}:pull,push"
+
+
+def delete_scope(repository: str) -> str:
+    return f"repository:{repository}:delete"

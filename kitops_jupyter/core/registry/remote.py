@@ -1,0 +1,232 @@
+"""Remote verbs that never touch the local store: inspect/info, list, remove, unpack, diff input.
+
+Only manifests and configs are fetched, except by :func:`remote_unpack`, which streams just the
+layers its filters select through the unpacker (kitops-format §4.3). The Kitfile of a CNCF
+ModelPack comes from its ``ml.kitops.modelkit.kitfile`` annotation, or is synthesised from the
+layers' ``org.cncf.model.filepath`` annotations as kit does (§2.5).
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ...errors import InvalidArgument, NotAModelKit, RegistryError
+from .. import mediatypes
+from ..manifest import Descriptor, Manifest
+from ..progress import ProgressCallback
+from ..reference import Reference
+from .client import RegistryClient, RegistryOptions
+from .downloads import RemoteBlob, fetch_blob_bytes
+from .parallel import run_parallel
+from .transfer import remote_manifest, remote_reference
+
+if TYPE_CHECKING:
+    from ..kitfile import Kitfile
+    from ..unpack import PlannedLayer
+
+__all__ = [
+    "RemoteModelKit",
+    "fetch_modelkit",
+    "modelkit_kitfile",
+    "remote_list",
+    "remote_remove",
+    "remote_unpack",
+]
+
+
+@dataclass(frozen=True)
+class RemoteModelKit:
+    """A ModelKit as a registry holds it: reference, manifest descriptor and bytes, config, Kitfile."""
+
+    reference: Reference
+    descriptor: Descriptor
+    manifest: Manifest
+    manifest_bytes: bytes
+    config_bytes: bytes
+    kitfile: Kitfile
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+
+def fetch_modelkit(
+    reference: Reference | str,
+    *,
+    options: RegistryOptions | None = None,
+    client: RegistryClient | None = None,
+) -> RemoteModelKit:
+    """Manifest, config and Kitfile of a remote ModelKit (``kit inspect/info --remote``, diff input)."""
+    ref, _ = remote_reference(reference, "inspect")
+    if client is None:
+        with RegistryClient(ref.registry, options) as own:
+            return _fetch(own, ref)
+    return _fetch(client, ref)
+
+
+def _fetch(client: RegistryClient, ref: Reference) -> RemoteModelKit:
+    what = f"inspect {ref}"
+    manifest, data, desc = remote_manifest(client, ref, what)
+    config = fetch_blob_bytes(client, ref.repository, manifest.config, what)
+    kitfile = modelkit_kitfile(manifest, config, str(ref))
+    return RemoteModelKit(ref, desc, manifest, data, config, kitfile)
+
+
+def modelkit_kitfile(manifest: Manifest, config: bytes, source: str) -> Kitfile:
+    """The Kitfile of a Kit or ModelPack manifest (config, annotation, or synthesised)."""
+    from ..kitfile import parse_config_json
+
+    if manifest.kind == "kit":
+        return parse_config_json(config, f"config of {source}")
+    annotation = (manifest.annotations or {}).get(mediatypes.ANNOTATION_KITFILE)
+    if annotation:
+        return parse_config_json(annotation.encode("utf-8"), f"Kitfile annotation of {source}")
+    return parse_config_json(
+        json.dumps(_synthesised(manifest, config, source)).encode(), f"layers of {source}"
+    )
+
+
+def _synthesised(manifest: Manifest, config: bytes, source: str) -> dict[str, Any]:
+    """A minimal Kitfile (as config JSON) from ModelPack layer annotations, with layer digests."""
+    diff_ids = _modelpack_diff_ids(config, len(manifest.layers))
+    doc: dict[str, Any] = {"manifestVersion": "1.0.0"}
+    for layer, diff_id in zip(manifest.layers, diff_ids, strict=True):
+        parsed = mediatypes.parse_layer_media_type(layer.media_type)
+        path = (layer.annotations or {}).get(mediatypes.ANNOTATION_FILEPATH)
+        if parsed is None or not path:
+            raise NotAModelKit(
+                f"{source}: ModelPack layer {layer.digest} has no {mediatypes.ANNOTATION_FILEPATH} annotation "
+                "and the manifest carries no Kitfile; it cannot be mapped to files"
+            )
+        entry = {"path": path, "digest": layer.digest, "diffId": diff_id or layer.digest}
+        _place(doc, parsed[0], entry)
+    return doc
+
+
+def _place(doc: dict[str, Any], base: str, entry: dict[str, Any]) -> None:
+    if base == mediatypes.MODEL and "model" not in doc:
+        doc["model"] = {"name": posixpath.basename(entry["path"]), **entry}
+    elif base in (mediatypes.MODEL, mediatypes.MODELPART):
+        doc.setdefault("model", {"path": ""}).setdefault("parts", []).append(entry)
+    elif base == mediatypes.DATASET:
+        doc.setdefault("datasets", []).append({"name": posixpath.basename(entry["path"]), **entry})
+    else:
+        doc.setdefault("docs" if base == mediatypes.DOCS else "code", []).append(entry)
+
+
+def _modelpack_diff_ids(config: bytes, count: int) -> list[str]:
+    try:
+        ids = json.loads(config).get("modelfs", {}).get("diffIds") or []
+    except (ValueError, AttributeError):
+        ids = []
+    ids = [str(i) for i in ids]
+    return ids if len(ids) == count else [""] * count
+
+
+# -- list / remove ------------------------------------------------------------------------------------
+
+
+def remote_list(
+    reference: Reference | str, *, options: RegistryOptions | None = None
+) -> list[RemoteModelKit]:
+    """ModelKits in a remote repository, one per tag (only the given tag if the reference has one).
+
+    Tags that point at something other than a ModelKit are skipped, as ``kit list`` does.
+    """
+    ref, _ = remote_reference(reference, "list", default_tag=None)
+    with RegistryClient(ref.registry, options) as client:
+        names = [ref.ref] if ref.ref else sorted(client.list_tags(ref.repository, f"list {ref}"))
+        tasks = [partial(_try_fetch, client, _with_ref(ref, name)) for name in names]
+        found = run_parallel(tasks, client.options.concurrency)
+    return [kit for kit in found if kit is not None]
+
+
+def _with_ref(ref: Reference, name: str) -> Reference:
+    return ref.with_digest(name) if name.startswith("sha256:") else ref.with_tag(name)
+
+
+def _try_fetch(client: RegistryClient, ref: Reference, _cancel: object) -> RemoteModelKit | None:
+    try:
+        return _fetch(client, ref)
+    except NotAModelKit:
+        return None
+
+
+def remote_remove(
+    reference: Reference | str, *, options: RegistryOptions | None = None, force: bool = False
+) -> str:
+    """Delete a remote manifest by digest, or untag a tag (``DELETE /manifests/<tag>``).
+
+    Registries that cannot delete tags answer "unsupported"; with ``force`` the manifest the tag
+    points to is then deleted by digest, which removes every tag pointing to it.
+    """
+    ref, _ = remote_reference(reference, "remove")
+    what = f"remove {ref}"
+    with RegistryClient(ref.registry, options) as client:
+        if ref.digest:
+            client.delete_manifest(ref.repository, ref.digest, what)
+            return f"Removed {ref}"
+        try:
+            client.delete_manifest(ref.repository, ref.tag, what)
+            return f"Removed tag {ref}"
+        except RegistryError as exc:
+            if exc.status not in (400, 405):
+                raise
+            if not force:
+                raise RegistryError(
+                    f"{what}: {ref.registry} cannot delete a tag alone (it answered HTTP {exc.status}); pass "
+                    "force=True to delete the manifest the tag points to, which removes every tag of it",
+                    status=exc.status,
+                ) from None
+        _, _, digest = client.get_manifest(ref.repository, ref.tag, what)
+        client.delete_manifest(ref.repository, digest, what)
+        return f"Removed {ref.with_digest(digest)} (and every tag pointing to it)"
+
+
+# -- unpack -------------------------------------------------------------------------------------------
+
+
+def remote_unpack(
+    reference: Reference | str,
+    target: Path | str,
+    *,
+    filters: Sequence[str] = (),
+    options: RegistryOptions | None = None,
+    overwrite: bool = False,
+    ignore_existing: bool = False,
+    progress: ProgressCallback | None = None,
+) -> list[PlannedLayer]:
+    """Unpack a remote ModelKit into ``target`` streaming only the layers ``filters`` select.
+
+    Nothing is written to the local store. Returns the layers that were unpacked.
+    """
+    from ..unpack import parse_filters, plan_unpack, unpack_layers, write_unpacked_kitfile
+
+    if overwrite and ignore_existing:
+        raise InvalidArgument("overwrite and ignore_existing contradict each other; choose one")
+    ref, _ = remote_reference(reference, "unpack")
+    parsed = parse_filters(list(filters))
+    with RegistryClient(ref.registry, options) as client:
+        kit = _fetch(client, ref)
+        plan = plan_unpack(kit.manifest, kit.kitfile, parsed)
+        what = f"unpack {ref}"
+
+        def open_blob(desc: Descriptor) -> Any:
+            return RemoteBlob(client, ref.repository, desc, what)
+
+        unpack_layers(
+            plan,
+            open_blob,
+            Path(target),
+            overwrite=overwrite,
+            ignore_existing=ignore_existing,
+            progress=progress,
+        )
+    write_unpacked_kitfile(kit.kitfile, Path(target), parsed, overwrite=overwrite)
+    return plan

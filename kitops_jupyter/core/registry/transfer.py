@@ -1,0 +1,226 @@
+"""``push`` and ``pull``: move a ModelKit between the local store and a registry (§7).
+
+Push uploads the config and layers (skipping what the registry has), several at once, then puts the
+manifest under every requested tag. Pull resolves the manifest, refuses anything that is not a
+ModelKit (or CNCF ModelPack), downloads the blobs the store lacks into ``storage/ingest`` with digest
+checks, and only then records the manifest and tag, so an interrupted pull leaves no half-listed
+ModelKit behind (its partial downloads stay in ``ingest`` to be resumed).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import partial
+
+from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnreachable, StoreError
+from .. import mediatypes
+from ..digest import hex_of
+from ..manifest import Descriptor, Manifest
+from ..progress import ByteProgress, ProgressCallback
+from ..reference import Reference, parse_reference
+from ..store import LocalStore
+from .client import RegistryClient, RegistryOptions
+from .downloads import download_blob
+from .parallel import Meter, run_parallel
+from .retry import is_transient_status
+from .uploads import upload_blob
+
+__all__ = ["PullResult", "PushResult", "pull", "push", "remote_manifest"]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    reference: Reference
+    digest: str
+    tags: list[str]
+    uploaded: list[str] = field(default_factory=list)  # blob digests sent
+    skipped: list[str] = field(default_factory=list)  # blob digests the registry already had
+    bytes_uploaded: int = 0
+
+
+@dataclass(frozen=True)
+class PullResult:
+    reference: Reference
+    digest: str
+    kind: str  # "kit" or "modelpack"
+    downloaded: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already in the local store
+    bytes_downloaded: int = 0
+
+
+def as_reference(value: Reference | str, default_tag: str | None = "latest") -> tuple[Reference, list[str]]:
+    """A Reference and its extra comma tags, from either form."""
+    return (value, []) if isinstance(value, Reference) else parse_reference(value, default_tag=default_tag)
+
+
+def remote_reference(
+    value: Reference | str, verb: str, default_tag: str | None = "latest"
+) -> tuple[Reference, list[str]]:
+    """Like :func:`as_reference`, refusing references without a registry."""
+    ref, extra = as_reference(value, default_tag)
+    if ref.is_local_only:
+        raise InvalidArgument(
+            f"{verb} needs a registry in the reference, e.g. 'registry.example.com/{ref.repository}:"
+            f"{ref.tag or 'latest'}' (got {ref.display() or ref})"
+        )
+    return ref, extra
+
+
+def _unique(descs: Sequence[Descriptor]) -> list[Descriptor]:
+    seen: dict[str, Descriptor] = {}
+    for desc in descs:
+        seen.setdefault(desc.digest, desc)
+    return list(seen.values())
+
+
+# -- push -------------------------------------------------------------------------------------------
+
+
+def push(
+    store: LocalStore,
+    source: Reference | str,
+    destination: Reference | str | None = None,
+    *,
+    tags: Sequence[str] = (),
+    options: RegistryOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PushResult:
+    """Push the local ModelKit ``source`` to ``destination`` (default: ``source``) and extra ``tags``."""
+    src, src_extra = as_reference(source)
+    dst, dst_extra = remote_reference(destination if destination is not None else src, "push")
+    desc = store.resolve(src)
+    manifest_bytes = store.read_blob(desc.digest)
+    manifest = Manifest.parse(manifest_bytes, f"manifest of {src.display() or src}")
+    blobs = _unique(manifest.blob_descriptors())
+    missing = [b.digest for b in blobs if not store.has_blob(b.digest)]
+    if missing:
+        raise StoreError(
+            f"push {src.display()}: local blobs {', '.join(missing)} are missing; pack or pull it again"
+        )
+    names = _push_names(dst, desc.digest, [*(src_extra if destination is None else []), *dst_extra, *tags])
+    what = f"push {dst}"
+    counter = ByteProgress(sum(b.size for b in blobs), progress)
+    with RegistryClient(dst.registry, options) as client:
+        tasks = [partial(_upload, client, store, dst.repository, b, counter, what) for b in blobs]
+        sent = run_parallel(tasks, client.options.concurrency)
+        media_type = manifest.media_type or mediatypes.MANIFEST
+        for name in names:
+            client.put_manifest(dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}")
+    uploaded = [b for b, was_sent in zip(blobs, sent, strict=True) if was_sent]
+    return PushResult(
+        reference=dst if dst.digest else dst.with_tag(names[0]),
+        digest=desc.digest,
+        tags=[n for n in names if not n.startswith("sha256:")],
+        uploaded=[b.digest for b in uploaded],
+        skipped=[b.digest for b in blobs if b not in uploaded],
+        bytes_uploaded=sum(b.size for b in uploaded),
+    )
+
+
+def _upload(
+    client: RegistryClient,
+    store: LocalStore,
+    repository: str,
+    blob: Descriptor,
+    counter: ByteProgress,
+    what: str,
+    cancel: threading.Event,
+) -> bool:
+    path = store.blob_path(blob.digest)
+    return upload_blob(client, repository, blob.digest, blob.size, path, Meter(counter, cancel), what)
+
+
+def _push_names(dst: Reference, digest: str, extra: Sequence[str]) -> list[str]:
+    """Tags (or the digest) to put the manifest under, de-duplicated, in order."""
+    if dst.digest and dst.digest != digest:
+        raise InvalidArgument(f"push: destination digest {dst.digest} is not the ModelKit's digest {digest}")
+    names = [dst.digest or dst.tag or "latest", *extra]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def _download(
+    client: RegistryClient,
+    store: LocalStore,
+    repository: str,
+    blob: Descriptor,
+    counter: ByteProgress,
+    what: str,
+    cancel: threading.Event,
+) -> None:
+    path = download_blob(client, repository, blob, store.ingest_dir(), Meter(counter, cancel), what)
+    store.add_blob_file(path, blob.digest, verified=True)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A failure worth resuming later (network gone, registry overloaded) rather than a verdict."""
+    if isinstance(exc, RegistryUnreachable):
+        return True
+    return isinstance(exc, RegistryError) and exc.status is not None and is_transient_status(exc.status)
+
+
+def _discard_partials(store: LocalStore, blobs: Sequence[Descriptor]) -> None:
+    ingest = store.ingest_dir()
+    for blob in blobs:
+        (ingest / hex_of(blob.digest)).unlink(missing_ok=True)
+
+
+# -- pull -------------------------------------------------------------------------------------------
+
+
+def remote_manifest(client: RegistryClient, ref: Reference, what: str) -> tuple[Manifest, bytes, Descriptor]:
+    """The ModelKit manifest at ``ref``; :class:`NotAModelKit` for anything else."""
+    data, media_type, digest = client.get_manifest(ref.repository, ref.ref or "latest", what)
+    if media_type in (mediatypes.INDEX, "application/vnd.docker.distribution.manifest.list.v2+json"):
+        raise NotAModelKit(
+            f"{ref} is an image index, not a ModelKit; pull one of its manifests by digest (name@sha256:...)"
+        )
+    try:
+        manifest = Manifest.parse(data, f"manifest of {ref}")
+    except StoreError:
+        raise NotAModelKit(
+            f"{ref} is not a ModelKit: its manifest ({media_type or 'unknown media type'}) is not an OCI image manifest"
+        ) from None
+    if manifest.kind is None:
+        kind = manifest.artifact_type or manifest.config.media_type or "unknown"
+        raise NotAModelKit(
+            f"{ref} is not a ModelKit: its artifact type is {kind!r}; only KitOps ModelKits and CNCF "
+            "ModelPacks can be pulled, use another tool for other artifacts"
+        )
+    return manifest, data, Descriptor(media_type or mediatypes.MANIFEST, digest, len(data))
+
+
+def pull(
+    store: LocalStore,
+    reference: Reference | str,
+    *,
+    options: RegistryOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> PullResult:
+    """Pull the ModelKit at ``reference`` into the local store and tag it locally."""
+    ref, _ = remote_reference(reference, "pull")
+    what = f"pull {ref}"
+    with RegistryClient(ref.registry, options) as client:
+        manifest, data, desc = remote_manifest(client, ref, what)
+        blobs = _unique(manifest.blob_descriptors())
+        needed = [b for b in blobs if not store.has_blob(b.digest)]
+        counter = ByteProgress(sum(b.size for b in blobs), progress)
+        counter.add(sum(b.size for b in blobs if b not in needed))
+        tasks = [partial(_download, client, store, ref.repository, b, counter, what) for b in needed]
+        try:
+            run_parallel(tasks, client.options.concurrency)
+        except Exception as exc:
+            if not _interrupted(exc):
+                _discard_partials(store, needed)
+            raise
+    tags = [ref.tag] if ref.tag and not ref.digest else []
+    store.put_manifest(ref.repo_key, data, tags)
+    return PullResult(
+        reference=ref,
+        digest=desc.digest,
+        kind=str(manifest.kind),
+        downloaded=[b.digest for b in needed],
+        skipped=[b.digest for b in blobs if b not in needed],
+        bytes_downloaded=sum(b.size for b in needed),
+    )

@@ -1,0 +1,328 @@
+"""The public Python API of kitops-jupyter: every verb of the ``kit`` CLI as a function.
+
+Magics, the widget panel and the Jupyter server extension call only this module. It imports no
+Jupyter package. Each verb exists twice: as a method of :class:`Kit` (which holds the store
+location and network options) and as a module-level function using a default ``Kit``.
+
+    >>> from kitops_jupyter import api
+    >>> result = api.pack("my-project", tag="myorg/model:v1")
+    >>> api.unpack("myorg/model:v1", "out", filters=["datasets:train"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .core import listing, packer
+from .core import registry as reg
+from .core.datasetcache import cached_dataset_dir
+from .core.generate import GeneratedKitfile, generate_kitfile, write_init
+from .core.kitfile import Kitfile
+from .core.manifest import Descriptor, Manifest
+from .core.progress import ProgressCallback
+from .core.reference import Reference, parse_reference
+from .core.store import LocalStore, RemoveResult, kitops_home
+from .core.unpack import parse_filters, unpack_modelkit
+from .errors import InvalidArgument, NotFound
+
+if TYPE_CHECKING:
+    import pandas
+
+NetworkOptions = reg.RegistryOptions
+PushResult = reg.PushResult
+
+PackResult = packer.PackResult
+Warn = Callable[[str], None]
+
+
+@dataclass
+class ModelKitInfo:
+    """A ModelKit located in the store or a registry: reference, manifest, Kitfile (with digests)."""
+
+    reference: Reference
+    descriptor: Descriptor
+    manifest: Manifest
+    kitfile: Kitfile
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+
+class Kit:
+    """Entry point holding where the local store lives; all verbs are methods."""
+
+    def __init__(self, home: Path | str | None = None, network: NetworkOptions | None = None) -> None:
+        self.home = Path(home) if home is not None else kitops_home()
+        self.store = LocalStore(self.home)
+        self.network = replace(network or NetworkOptions(), home=self.home)
+
+    # -- local verbs -------------------------------------------------------------------------
+
+    def init(
+        self,
+        directory: Path | str = ".",
+        *,
+        name: str = "",
+        description: str = "",
+        author: str = "",
+        force: bool = False,
+    ) -> GeneratedKitfile:
+        """Write a Kitfile for ``directory`` from its contents (``kit init``); secrets are left out."""
+        generated = generate_kitfile(Path(directory), name=name, description=description, author=author)
+        write_init(Path(directory), generated, force=force)
+        return generated
+
+    def pack(
+        self,
+        directory: Path | str = ".",
+        *,
+        tag: str | None = None,
+        kitfile: Path | str | None = None,
+        kitfile_text: str | None = None,
+        compression: str = "none",
+        progress: ProgressCallback | None = None,
+        warn: Warn | None = None,
+    ) -> PackResult:
+        """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``)."""
+        return packer.pack(
+            Path(directory),
+            self.store,
+            tag=tag,
+            kitfile_path=Path(kitfile) if kitfile else None,
+            kitfile_text=kitfile_text,
+            compression=compression,
+            progress=progress,
+            warn=warn,
+        )
+
+    def list(self, repository: str | None = None) -> list[listing.ModelInfo]:
+        """Local ModelKits sorted like ``kit list``, or the tagged ModelKits of a remote repository.
+
+        Render with ``listing.list_table`` / ``listing.list_json``.
+        """
+        if repository is None:
+            return listing.list_local(self.store)
+        found = reg.remote_list(repository, options=self.network)
+        return [
+            listing.model_info(
+                k.reference.repo_key,
+                k.digest,
+                [k.reference.tag] if k.reference.tag else [],
+                k.manifest,
+                k.kitfile,
+            )
+            for k in found
+        ]
+
+    def get(self, reference: str | Reference) -> ModelKitInfo:
+        """Resolve a local reference to its manifest and Kitfile (raises NotFound)."""
+        ref = _parse(reference)
+        descriptor = self.store.resolve(ref)
+        manifest = self.store.read_manifest(descriptor.digest)
+        return ModelKitInfo(ref, descriptor, manifest, self.store.read_kitfile(manifest))
+
+    def inspect(self, reference: str, *, remote: bool = False) -> ModelKitInfo:
+        """Manifest and Kitfile of a ModelKit, local or (``remote=True``) without downloading layers."""
+        if not remote:
+            return self.get(reference)
+        kit = reg.fetch_modelkit(reference, options=self.network)
+        return ModelKitInfo(kit.reference, kit.descriptor, kit.manifest, kit.kitfile)
+
+    def info(self, reference: str, *, remote: bool = False) -> Kitfile:
+        """The Kitfile of a ModelKit (``kit info``)."""
+        return self.inspect(reference, remote=remote).kitfile
+
+    def diff(self, first: str, second: str) -> listing.ManifestDiff:
+        """Compare two ModelKits by layers and annotations; ``local://`` / ``remote://`` pick the side."""
+        return listing.diff_manifests(self._resolve_any(first).manifest, self._resolve_any(second).manifest)
+
+    def _resolve_any(self, reference: str) -> ModelKitInfo:
+        for prefix, remote in (("local://", False), ("remote://", True)):
+            if reference.startswith(prefix):
+                return self.inspect(reference[len(prefix) :], remote=remote)
+        ref = _parse(reference)
+        if self.store.find(ref) is not None or ref.is_local_only:
+            return self.get(reference)
+        return self.inspect(reference, remote=True)
+
+    def unpack(
+        self,
+        reference: str | Reference,
+        directory: Path | str = ".",
+        *,
+        filters: Sequence[str] = (),
+        overwrite: bool = False,
+        ignore_existing: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> ModelKitInfo:
+        """Unpack a ModelKit into ``directory`` (``kit unpack REF -d DIR --filter ...``).
+
+        From the local store when it is there; otherwise straight from the registry, fetching only
+        the layers the filters select and storing nothing.
+        """
+        ref = _parse(reference)
+        if self.store.find(ref) is None and not ref.is_local_only:
+            reg.remote_unpack(
+                ref,
+                Path(directory),
+                filters=filters,
+                options=self.network,
+                overwrite=overwrite,
+                ignore_existing=ignore_existing,
+                progress=progress,
+            )
+            return self.inspect(reference, remote=True)
+        found = self.get(reference)
+        unpack_modelkit(
+            found.manifest,
+            found.kitfile,
+            lambda d: self.store.open_blob(d.digest),
+            Path(directory),
+            filters=parse_filters(list(filters)),
+            overwrite=overwrite,
+            ignore_existing=ignore_existing,
+            progress=progress,
+        )
+        return found
+
+    def tag(self, source: str, target: str) -> Reference:
+        """Give a stored ModelKit another reference (``kit tag SRC DST``)."""
+        src, dst = _parse(source), _parse(target)
+        if dst.digest:
+            raise InvalidArgument(f"cannot tag with a digest ({target}); give a tag such as repo:v2")
+        self.store.tag(src, dst)
+        return dst
+
+    def remove(
+        self, reference: str | None = None, *, all: bool = False, force: bool = False
+    ) -> list[RemoveResult]:
+        """Remove a reference (several with ``repo:a,b``), or with ``all`` every untagged ModelKit."""
+        if all:
+            return self.store.remove_untagged(force=force)
+        if not reference:
+            raise InvalidArgument(
+                "give a reference to remove, or all=True (--all) to remove untagged ModelKits"
+            )
+        ref, extra = parse_reference(reference)
+        return [self.store.remove(each, force=force) for each in [ref] + [ref.with_tag(t) for t in extra]]
+
+    def remove_remote(self, reference: str, *, force: bool = False) -> str:
+        """Delete a ModelKit (by digest) or a tag from its registry (``kit remove --remote``)."""
+        return reg.remote_remove(reference, options=self.network, force=force)
+
+    # -- registry verbs ----------------------------------------------------------------------
+
+    def push(
+        self, source: str, destination: str | None = None, *, progress: ProgressCallback | None = None
+    ) -> PushResult:
+        """Upload a stored ModelKit to a registry (``kit push SRC [DST]``); blobs already there are skipped."""
+        return reg.push(self.store, source, destination, options=self.network, progress=progress)
+
+    def pull(self, reference: str, *, progress: ProgressCallback | None = None) -> ModelKitInfo:
+        """Download a ModelKit into the local store (``kit pull``); blobs already stored are skipped."""
+        result = reg.pull(self.store, reference, options=self.network, progress=progress)
+        return self.get(str(result.reference))
+
+    def login(self, registry: str, username: str, password: str) -> str:
+        """Check credentials against ``registry`` and store them where kit does; returns a message."""
+        return reg.login(registry, username, password, options=self.network, home=self.home)
+
+    def logout(self, registry: str) -> str:
+        """Forget the stored credentials for ``registry``."""
+        return reg.logout(registry, home=self.home)
+
+    # -- notebook verbs ----------------------------------------------------------------------
+
+    def dataset_path(
+        self, reference: str, name: str | None = None, *, progress: ProgressCallback | None = None
+    ) -> Path:
+        """Local directory holding one dataset of a ModelKit, fetching only that layer (cached)."""
+        return cached_dataset_dir(self.store, _parse(reference), name, self.network, progress)
+
+    def load_dataset(
+        self,
+        reference: str,
+        name: str | None = None,
+        *,
+        allow_pickle: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> pandas.DataFrame | dict[str, pandas.DataFrame]:
+        """A dataset of a ModelKit as a pandas DataFrame (a dict when its files' schemas differ)."""
+        from .datasets import read_dataset_dir
+
+        return read_dataset_dir(
+            self.dataset_path(reference, name, progress=progress), allow_pickle=allow_pickle
+        )
+
+
+def _parse(reference: str | Reference) -> Reference:
+    if isinstance(reference, Reference):
+        return reference
+    ref, extra = parse_reference(reference)
+    if extra:
+        raise InvalidArgument(f"{reference!r} names several tags; give exactly one reference here")
+    return ref
+
+
+_default: Kit | None = None
+
+
+def default_kit() -> Kit:
+    """The shared Kit for module-level calls; rebuilt if $KITOPS_HOME changed."""
+    global _default
+    if _default is None or _default.home != kitops_home():
+        _default = Kit()
+    return _default
+
+
+def _delegate(name: str) -> Any:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(default_kit(), name)(*args, **kwargs)
+
+    call.__name__ = name
+    call.__doc__ = getattr(Kit, name).__doc__
+    return call
+
+
+init = _delegate("init")
+pack = _delegate("pack")
+list_modelkits = _delegate("list")
+inspect = _delegate("inspect")
+info = _delegate("info")
+diff = _delegate("diff")
+unpack = _delegate("unpack")
+tag = _delegate("tag")
+remove = _delegate("remove")
+push = _delegate("push")
+pull = _delegate("pull")
+login = _delegate("login")
+logout = _delegate("logout")
+load_dataset = _delegate("load_dataset")
+
+__all__ = [
+    "Kit",
+    "ModelKitInfo",
+    "NetworkOptions",
+    "NotFound",
+    "PackResult",
+    "PushResult",
+    "default_kit",
+    "diff",
+    "info",
+    "init",
+    "inspect",
+    "list_modelkits",
+    "load_dataset",
+    "login",
+    "logout",
+    "pack",
+    "pull",
+    "push",
+    "remove",
+    "tag",
+    "unpack",
+]

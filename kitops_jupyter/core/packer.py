@@ -1,0 +1,165 @@
+"""Pack a context directory and its Kitfile into a ModelKit in the local store, as ``kit pack`` does.
+
+One layer per Kitfile entry in kit's order (kitops-format §2.3), each written in a single streaming
+pass (layerwrite), then the config (the Kitfile as Go JSON with digests) and the manifest. Blobs
+land in the store only after they are complete and hashed, so an interrupted pack leaves nothing
+half-written behind.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import __version__
+from ..errors import InvalidArgument, PackError
+from . import mediatypes
+from .ignore import IgnoreRules
+from .kitfile import Kitfile, LayerInfo, Prompt, find_kitfile, layer_entries, parse_kitfile, validate_kitfile
+from .kitfile import config_json as kitfile_config_json
+from .layerwalk import TarEntry, walk_layer
+from .layerwrite import write_layer
+from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
+from .progress import ByteProgress, ProgressCallback
+from .reference import Reference, parse_reference
+from .store import LocalStore
+
+CLI_VERSION = f"kitops-jupyter-{__version__}"
+UNTAGGED_REPO = "localhost/_"
+
+
+@dataclass
+class PackResult:
+    """What a pack produced: the stored manifest, its references and the Kitfile with layer digests."""
+
+    descriptor: Descriptor
+    manifest: Manifest
+    kitfile: Kitfile
+    references: list[Reference]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def digest(self) -> str:
+        return self.descriptor.digest
+
+
+@dataclass
+class _PlannedLayer:
+    base: str
+    entry: object
+    path: str
+    entries: list[TarEntry]
+
+    @property
+    def size(self) -> int:
+        return sum(e.size for e in self.entries)
+
+
+def pack(
+    context: Path,
+    store: LocalStore,
+    *,
+    tag: str | None = None,
+    kitfile_path: Path | None = None,
+    kitfile_text: str | None = None,
+    compression: str = "none",
+    progress: ProgressCallback | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> PackResult:
+    """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``)."""
+    if compression not in mediatypes.COMPRESSIONS:
+        choices = ", ".join(mediatypes.COMPRESSIONS)
+        raise InvalidArgument(f"unknown compression {compression!r}; choose one of {choices}")
+    context = _check_context(context)
+    warnings: list[str] = []
+
+    def note(message: str) -> None:
+        warnings.append(message)
+        if warn is not None:
+            warn(message)
+
+    references = _references(tag)
+    kitfile = _load(context, kitfile_path, kitfile_text, note)
+    layers = _plan_layers(context, kitfile, note)
+    counter = ByteProgress(sum(layer.size for layer in layers), progress)
+    descriptors = [_write(layer, compression, store, counter) for layer in layers]
+    if not descriptors:
+        note("ModelKit contains no layers")
+    config = kitfile_config_json(kitfile)
+    config_desc = Descriptor(mediatypes.KIT_CONFIG, store.write_blob(config), len(config))
+    manifest = build_manifest(config_desc, descriptors, CLI_VERSION, created_timestamp())
+    repo_key = references[0].repo_key if references else UNTAGGED_REPO
+    tags = [ref.tag for ref in references]
+    descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
+    return PackResult(descriptor, manifest, kitfile, references, warnings)
+
+
+def _check_context(context: Path) -> Path:
+    context = Path(context).resolve()
+    if not context.is_dir():
+        raise PackError(f"context directory {context} does not exist or is not a directory")
+    return context
+
+
+def _references(tag: str | None) -> list[Reference]:
+    if not tag:
+        return []
+    ref, extra = parse_reference(tag)
+    if ref.digest:
+        raise InvalidArgument(f"cannot pack to a digest reference ({tag}); give a tag such as repo:v1")
+    return [ref] + [ref.with_tag(t) for t in extra]
+
+
+def _load(
+    context: Path, kitfile_path: Path | None, kitfile_text: str | None, note: Callable[[str], None]
+) -> Kitfile:
+    if kitfile_text is not None:
+        source = "Kitfile (stdin)"
+    else:
+        path = Path(kitfile_path) if kitfile_path else find_kitfile(context)
+        source = str(path)
+        try:
+            kitfile_text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise PackError(f"Kitfile {path} does not exist; create one with `kit init` or pass -f") from None
+        except UnicodeDecodeError as exc:
+            raise PackError(f"Kitfile {path} is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    kitfile = parse_kitfile(kitfile_text, source=source)
+    for message in validate_kitfile(kitfile, source=source):
+        note(message)
+    return kitfile
+
+
+def _plan_layers(context: Path, kitfile: Kitfile, note: Callable[[str], None]) -> list[_PlannedLayer]:
+    rules = IgnoreRules.load(context)
+    entries = layer_entries(kitfile)
+    all_paths = [_clean(getattr(entry, "path", "")) for _, entry in entries]
+    plan = []
+    for base, entry in entries:
+        path = _clean(getattr(entry, "path", ""))
+        others = [p for p in all_paths if p != path]
+        walked = list(walk_layer(context, path, rules, others, note))
+        if not any(not e.is_dir for e in walked):
+            note(f"No files detected for {base} layer {path!r}")
+        plan.append(_PlannedLayer(base, entry, path, walked))
+    return plan
+
+
+def _clean(path: str) -> str:
+    return posixpath.normpath(path) if path else "."
+
+
+def _write(layer: _PlannedLayer, compression: str, store: LocalStore, counter: ByteProgress) -> Descriptor:
+    media_type = mediatypes.layer_media_type(layer.base, compression)
+    blob = write_layer(layer.entries, media_type, compression, store.ingest_dir(), counter.add)
+    store.add_blob_file(blob.path, blob.digest, verified=True)
+    layer.entry.layer = LayerInfo(blob.digest, blob.diff_id)  # type: ignore[attr-defined]
+    annotations = {mediatypes.ANNOTATION_FILEPATH: layer.path}
+    if isinstance(layer.entry, Prompt):
+        annotations[mediatypes.ANNOTATION_SUBTYPE] = "prompt"
+    return Descriptor(media_type, blob.digest, blob.size, annotations)
+
+
+__all__ = ["CLI_VERSION", "PackResult", "pack"]

@@ -1,0 +1,177 @@
+"""The public API end to end: pack -> unpack with every filter, and pack -> push -> pull -> load
+against the real local registry."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kitops_jupyter import api
+from kitops_jupyter.api import Kit
+from kitops_jupyter.errors import InvalidArgument, NotFound, UnpackError
+
+KITFILE = """\
+manifestVersion: 1.0.0
+package:
+  name: demo
+  version: 1.0.0
+  authors: [Ada]
+model:
+  name: clf
+  path: model/model.joblib
+  framework: scikit-learn
+  parts:
+    - name: vocab
+      path: model/vocab.json
+code:
+  - path: src/
+datasets:
+  - name: train
+    path: data/train.csv
+  - name: test
+    path: data/test.csv
+docs:
+  - path: README.md
+"""
+
+FILES = {
+    "model/model.joblib": b"model-bytes" * 100,
+    "model/vocab.json": b'{"a": 1}',
+    "src/train.py": b"print('train')\n",
+    "data/train.csv": b"x,y\n1,2\n3,4\n",
+    "data/test.csv": b"x,y\n5,6\n",
+    "README.md": b"# Demo\n",
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    for rel, data in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    (root / "Kitfile").write_text(KITFILE)
+    return root
+
+
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+FILTER_CASES = [
+    ([], set(FILES) | {"Kitfile"}),
+    (["model"], {"model/model.joblib", "model/vocab.json"}),
+    (["model:clf"], {"model/model.joblib"}),
+    (["datasets"], {"data/train.csv", "data/test.csv"}),
+    (["datasets:train"], {"data/train.csv"}),
+    (["datasets:data/test.csv"], {"data/test.csv"}),
+    (["code"], {"src/train.py"}),
+    (["docs"], {"README.md"}),
+    (["kitfile"], {"Kitfile"}),
+    (["datasets:train", "docs"], {"data/train.csv", "README.md"}),
+    (["code,docs"], {"src/train.py", "README.md"}),
+]
+
+
+@pytest.mark.parametrize(("filters", "expected"), FILTER_CASES, ids=lambda v: ",".join(v) if isinstance(v, list) else None)
+def test_pack_unpack_round_trip_for_every_filter(
+    project: Path, tmp_path: Path, filters: list[str], expected: set[str]
+) -> None:
+    kit = Kit()
+    kit.pack(project, tag="demo/clf:v1")
+    out = tmp_path / "out"
+    kit.unpack("demo/clf:v1", out, filters=filters)
+    assert _files(out) == expected
+    for rel in expected - {"Kitfile"}:
+        assert (out / rel).read_bytes() == FILES[rel]
+
+
+def test_unpack_refuses_to_overwrite_then_overwrites_on_request(project: Path, tmp_path: Path) -> None:
+    kit = Kit()
+    kit.pack(project, tag="demo/clf:v1")
+    out = tmp_path / "out"
+    out.joinpath("data").mkdir(parents=True)
+    out.joinpath("data/train.csv").write_text("mine")
+    with pytest.raises(UnpackError, match="already exists"):
+        kit.unpack("demo/clf:v1", out, filters=["datasets:train"])
+    assert out.joinpath("data/train.csv").read_text() == "mine"
+    kit.unpack("demo/clf:v1", out, filters=["datasets:train"], overwrite=True)
+    assert out.joinpath("data/train.csv").read_bytes() == FILES["data/train.csv"]
+
+
+def test_list_tag_remove(project: Path) -> None:
+    kit = Kit()
+    packed = kit.pack(project, tag="demo/clf:v1,latest")
+    rows = kit.list()
+    assert [(r.repo, sorted(r.tags)) for r in rows] == [("demo/clf", ["latest", "v1"])]
+    kit.tag("demo/clf:v1", "other/name:v9")
+    assert kit.get("other/name:v9").digest == packed.digest
+    kit.remove("demo/clf:v1,latest")
+    with pytest.raises(NotFound):
+        kit.get("demo/clf:v1")
+    assert kit.get("other/name:v9").kitfile.package.name == "demo"
+
+
+def test_module_functions_use_kitops_home(project: Path, kitops_home: Path) -> None:
+    result = api.pack(project, tag="demo/clf:v2")
+    assert (kitops_home / "storage" / "blobs" / "sha256" / result.digest.split(":")[1]).is_file()
+    assert api.info("demo/clf:v2").model is not None
+
+
+def test_push_pull_unpack_and_load_through_registry(project: Path, tmp_path: Path, registry, repo_name: str) -> None:
+    remote = f"{registry.registry}/{repo_name}:v1"
+    publisher = Kit(tmp_path / "publisher")
+    packed = publisher.pack(project, tag="demo/clf:v1")
+    pushed = publisher.push("demo/clf:v1", remote)
+    assert pushed.digest == packed.digest
+
+    consumer = Kit(tmp_path / "consumer")
+    assert [r.digest for r in consumer.list(f"{registry.registry}/{repo_name}")] == [packed.digest]
+    assert consumer.inspect(remote, remote=True).kitfile.package.name == "demo"
+
+    # Loading a dataset fetches only that dataset's layer into the store.
+    df = consumer.load_dataset(remote, "train")
+    pd.testing.assert_frame_equal(df, pd.DataFrame({"x": [1, 3], "y": [2, 4]}))
+    blobs = {p.name for p in (tmp_path / "consumer" / "storage" / "blobs" / "sha256").iterdir()}
+    train = next(d for d in packed.kitfile.datasets if d.name == "train")
+    assert blobs == {train.layer.digest.split(":")[1]}
+    # A second load downloads no layer: it reads the unpacked cache (the blob file may even be gone).
+    (tmp_path / "consumer" / "storage" / "blobs" / "sha256" / train.layer.digest.split(":")[1]).unlink()
+    assert consumer.dataset_path(remote, "train").read_bytes() == FILES["data/train.csv"]
+    assert not any((tmp_path / "consumer" / "storage" / "blobs" / "sha256").iterdir())
+
+    # Remote unpack with a filter, straight from the registry.
+    out = tmp_path / "remote-out"
+    consumer.unpack(remote, out, filters=["docs"])
+    assert _files(out) == {"README.md"}
+
+    pulled = consumer.pull(remote)
+    assert pulled.digest == packed.digest
+    assert consumer.diff("local://" + remote, "remote://" + remote).identical
+
+
+def test_load_dataset_needs_a_name_when_there_are_several(project: Path) -> None:
+    kit = Kit()
+    kit.pack(project, tag="demo/clf:v1")
+    with pytest.raises(InvalidArgument, match="several datasets"):
+        kit.load_dataset("demo/clf:v1")
+    with pytest.raises(NotFound, match="no dataset 'valid'"):
+        kit.load_dataset("demo/clf:v1", "valid")
+    assert list(kit.load_dataset("demo/clf:v1", "test")["x"]) == [5]
+
+
+def test_core_imports_no_jupyter_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kitops_jupyter.api, kitops_jupyter.core.registry, kitops_jupyter.core.generate;"
+        "bad = [m for m in ('IPython', 'ipywidgets', 'traitlets', 'tornado', 'jupyter_server', 'ipykernel', 'comm')"
+        " if m in sys.modules]; print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    assert out.stdout.strip() == ""

@@ -35,7 +35,6 @@ import tarfile
 import threading
 import time
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -212,23 +211,10 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
 
 
 def bcrypt_hash(password: str) -> str:
-    """A bcrypt hash for htpasswd (distribution accepts only bcrypt): ``bcrypt`` if installed, else ``crypt``."""
-    try:
-        import bcrypt
+    """A bcrypt hash for htpasswd (distribution accepts only bcrypt; `bcrypt` is a test dependency)."""
+    import bcrypt
 
-        return str(bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode())
-    except ImportError:
-        pass
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            import crypt
-        except ImportError:
-            pytest.skip("htpasswd needs bcrypt: pip install bcrypt (Python >= 3.13 has no crypt module)")
-        hashed = crypt.crypt(password, crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16))
-    if not hashed or not hashed.startswith("$2"):
-        pytest.skip("this system's crypt() cannot make bcrypt hashes; pip install bcrypt")
-    return hashed
+    return str(bcrypt.hashpw(password.encode(), bcrypt.gensalt(rounds=4)).decode())
 
 
 # -- fault-injecting proxy ------------------------------------------------------------------------
@@ -563,7 +549,7 @@ def make_modelkit(
 
 def _require_registry() -> None:
     if not os.path.exists(REGISTRY_BIN):
-        pytest.skip(
+        pytest.fail(
             "docker-registry is not installed: run scripts/setup (apt-get install -y docker-registry)"
         )
 

@@ -77,7 +77,9 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("filters", "expected"), FILTER_CASES, ids=lambda v: ",".join(v) if isinstance(v, list) else None)
+@pytest.mark.parametrize(
+    ("filters", "expected"), FILTER_CASES, ids=lambda v: ",".join(v) if isinstance(v, list) else None
+)
 def test_pack_unpack_round_trip_for_every_filter(
     project: Path, tmp_path: Path, filters: list[str], expected: set[str]
 ) -> None:
@@ -122,7 +124,9 @@ def test_module_functions_use_kitops_home(project: Path, kitops_home: Path) -> N
     assert api.info("demo/clf:v2").model is not None
 
 
-def test_push_pull_unpack_and_load_through_registry(project: Path, tmp_path: Path, registry, repo_name: str) -> None:
+def test_push_pull_unpack_and_load_through_registry(
+    project: Path, tmp_path: Path, registry, repo_name: str
+) -> None:
     remote = f"{registry.registry}/{repo_name}:v1"
     publisher = Kit(tmp_path / "publisher")
     packed = publisher.pack(project, tag="demo/clf:v1")
@@ -173,5 +177,7 @@ def test_core_imports_no_jupyter_modules() -> None:
         "bad = [m for m in ('IPython', 'ipywidgets', 'traitlets', 'tornado', 'jupyter_server', 'ipykernel', 'comm')"
         " if m in sys.modules]; print(','.join(bad))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
+    )
     assert out.stdout.strip() == ""

@@ -48,7 +48,8 @@ def test_find_dataframes_skips_ipython_caches_aliases_and_other_objects() -> Non
 
 
 def test_find_dataframes_includes_polars_frames() -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     frame = pl.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     assert list(find_dataframes({"pdf": sample_frame(), "plf": frame})) == ["pdf", "plf"]
 
@@ -137,7 +138,8 @@ def test_unsafe_names_become_safe_file_names(tmp_path: Path) -> None:
 
 
 def test_polars_round_trip(tmp_path: Path) -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     frame = pl.DataFrame({"a": [1, 2, 3], "b": ["x", "y", None]})
     info = write_dataframe(frame, tmp_path, "pl")
     assert pl.read_parquet(info.path).equals(frame)

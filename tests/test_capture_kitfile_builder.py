@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
+from sklearn.linear_model import LogisticRegression
 
 from kitops_jupyter.capture.kitfile_builder import build_kitfile_from_kernel
 from kitops_jupyter.core.kitfile import parse_kitfile, validate_kitfile
 from kitops_jupyter.datasets import read_dataset_dir
 from kitops_jupyter.errors import InvalidArgument
-
-nbformat = pytest.importorskip("nbformat")
-pytest.importorskip("sklearn")
-from sklearn.linear_model import LogisticRegression  # noqa: E402
 
 
 @pytest.fixture
@@ -58,7 +57,6 @@ def test_everything_in_the_namespace(tmp_path: Path, namespace: dict[str, object
     assert (kf.package.name, kf.package.version, kf.package.authors) == ("churn", "1.0.0", ["Ana"])
     assert kf.model is not None
     assert (kf.model.name, kf.model.framework) == ("clf", "scikit-learn")
-    import sklearn
 
     assert kf.model.version == sklearn.__version__
     assert kf.model.path == rels[2] and kf.model.parts == []

@@ -20,7 +20,7 @@ from kitops_jupyter.capture.notebook import (
 from kitops_jupyter.errors import InvalidArgument, NotFound
 
 ROOT = Path(__file__).resolve().parents[1]
-nbformat = pytest.importorskip("nbformat")
+import nbformat  # noqa: E402
 
 
 def make_notebook(path: Path, cells: list[str]) -> Path:
@@ -33,8 +33,9 @@ def make_notebook(path: Path, cells: list[str]) -> Path:
 
 
 def run_notebook(path: Path, env: dict[str, str] | None = None) -> Any:
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
+    import ipykernel  # noqa: F401  (a test dependency this test needs)
+    import nbclient
+
     nb = nbformat.read(str(path), as_version=4)
     kernel_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     for name in ("CI", "JPY_SESSION_NAME"):

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 from kitops_jupyter.capture.requirements import imported_distributions, requirements_txt, unpackaged_modules
 
 
@@ -19,7 +17,7 @@ def _version(dist: str) -> str:
 
 
 def test_pins_the_work_and_leaves_out_the_kernel_machinery() -> None:
-    pytest.importorskip("ipykernel")
+    import ipykernel
     import ipykernel.kernelapp  # noqa: F401  (what a kernel has loaded)
     import pandas  # noqa: F401
     import sklearn.linear_model  # noqa: F401

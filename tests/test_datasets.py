@@ -74,7 +74,8 @@ def test_feather_and_arrow_ipc_file_and_stream(tmp_path: Path) -> None:
 
 
 def test_excel(tmp_path: Path) -> None:
-    pytest.importorskip("openpyxl")
+    import openpyxl  # noqa: F401  (a test dependency this test needs)
+
     FRAME.to_excel(tmp_path / "t.xlsx", index=False)
     check(read_dataset_dir(tmp_path / "t.xlsx"))
 

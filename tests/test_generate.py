@@ -4,9 +4,6 @@ and comparisons with the real kit (golden file and, when available, a live ``kit
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,6 @@ from kitops_jupyter.errors import InvalidArgument, NotFound
 from tests.golden.cases import APACHE_NOTICE, MIT_TEXT, build_case
 
 GOLDEN = Path(__file__).parent / "golden" / "kit_golden.json"
-KIT = Path(os.environ.get("KITOPS_TEST_KIT", "/work/scratch/bin/kit"))
 
 BSD3_TEXT = """\
 Copyright (c) 2024, Example Authors
@@ -436,9 +432,7 @@ def test_detect_license_texts() -> None:
     ],
 )
 def test_detect_license_full_texts(name: str, spdx: str) -> None:
-    path = Path("/usr/share/common-licenses") / name
-    if not path.is_file():
-        pytest.skip(f"{path} not available on this system")
+    path = Path("/usr/share/common-licenses") / name  # Debian's base-files, present on every Debian system
     assert detect_license(path.read_text(encoding="utf-8", errors="replace")) == spdx
 
 
@@ -492,21 +486,6 @@ LIVE_LAYOUTS: dict[str, Spec] = {
 }
 
 
-@pytest.mark.skipif(not KIT.is_file(), reason="no kit binary (set KITOPS_TEST_KIT)")
-@pytest.mark.parametrize("layout", sorted(LIVE_LAYOUTS))
-def test_live_kit_init(tmp_path: Path, layout: str) -> None:
-    root = build(tmp_path / "ctx", LIVE_LAYOUTS[layout])
-    env = {**os.environ, "KITOPS_HOME": str(tmp_path / "home")}
-    cmd = [str(KIT), "init", ".", "--name", "live", "--desc", "kit init check", "--author", "tester"]
-    done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    assert done.returncode == 0, done.stderr
-    expected = (root / "Kitfile").read_text()
-    (root / "Kitfile").unlink()
-    g = generate_kitfile(root, name="live", description="kit init check", author="tester", flavor="v1.7")
-    assert dump_kitfile(g.kitfile) == expected
-    shutil.rmtree(root)
-
-
 def test_written_kitignore_excludes_every_left_out_path(tmp_path: Path) -> None:
     from kitops_jupyter.core.ignore import IgnoreRules
 
@@ -522,3 +501,16 @@ def test_written_kitignore_excludes_every_left_out_path(tmp_path: Path) -> None:
         assert rules.matches(item.path.rstrip("/")), item
     for kept in ("train.py", "model.safetensors", "src/m.py", "notebooks/a.ipynb"):
         assert not rules.matches(kept)
+
+
+KIT_INIT_LAYOUTS = json.loads((Path(__file__).parent / "golden" / "kit_init_layouts.json").read_text())[
+    "layouts"
+]
+
+
+@pytest.mark.parametrize("layout", sorted(LIVE_LAYOUTS))
+def test_matches_real_kit_init(tmp_path: Path, layout: str) -> None:
+    """The Kitfile real kit 1.7 wrote for the same layout (recorded in tests/golden/kit_init_layouts.json)."""
+    root = build(tmp_path / "ctx", LIVE_LAYOUTS[layout])
+    g = generate_kitfile(root, name="live", description="kit init check", author="tester", flavor="v1.7")
+    assert dump_kitfile(g.kitfile) == KIT_INIT_LAYOUTS[layout]

@@ -68,13 +68,18 @@ def _modelkit(store: LocalStore, ref: Reference, options: RegistryOptions) -> tu
         manifest = store.read_manifest(found.digest)
         return manifest, store.read_kitfile(manifest)
     if ref.is_local_only:
-        raise NotFound(f"{ref.display()} is not in the local store; pack or pull it first, or give a registry")
+        raise NotFound(
+            f"{ref.display()} is not in the local store; pack or pull it first, or give a registry"
+        )
     remote = fetch_modelkit(ref, options=options)
     return remote.manifest, remote.kitfile
 
 
 def _ensure_blob(
-    store: LocalStore, ref: Reference, desc: Descriptor, options: RegistryOptions,
+    store: LocalStore,
+    ref: Reference,
+    desc: Descriptor,
+    options: RegistryOptions,
     progress: ProgressCallback | None,
 ) -> None:
     if store.has_blob(desc.digest):

@@ -22,7 +22,9 @@ PREFIX_RULE_CASES = {"intersect_dot", "intersect_nested"}
 NEWER_THAN_17 = {"err_prompts"}
 SLOW = {"big_sparse"}  # an 8 GiB sparse file; its header bytes are covered in test_tarformat
 
-PACKED = sorted(n for n, c in GOLDEN.items() if not c.get("expect_error") and n not in PREFIX_RULE_CASES | SLOW)
+PACKED = sorted(
+    n for n, c in GOLDEN.items() if not c.get("expect_error") and n not in PREFIX_RULE_CASES | SLOW
+)
 REFUSED = sorted(n for n, c in GOLDEN.items() if c.get("expect_error") and n not in NEWER_THAN_17)
 
 
@@ -37,8 +39,8 @@ def _pack(tmp_path: Path, name: str) -> tuple[Kit, object]:
 def test_layer_and_config_digests_equal_kit(tmp_path: Path, name: str) -> None:
     _, result = _pack(tmp_path, name)
     golden = GOLDEN[name]
-    assert [layer.digest for layer in result.manifest.layers] == [l["digest"] for l in golden["layers"]]
-    assert [layer.size for layer in result.manifest.layers] == [l["size"] for l in golden["layers"]]
+    assert [layer.digest for layer in result.manifest.layers] == [g["digest"] for g in golden["layers"]]
+    assert [layer.size for layer in result.manifest.layers] == [g["size"] for g in golden["layers"]]
     assert result.manifest.config.digest == golden["config_digest"]
 
 

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from kitops_jupyter.core import mediatypes
+from kitops_jupyter.core.reference import parse_reference
 from kitops_jupyter.core.registry.client import RegistryOptions
 from kitops_jupyter.core.registry.remote import fetch_modelkit, remote_list, remote_remove, remote_unpack
 from kitops_jupyter.core.registry.transfer import pull, push
@@ -120,7 +121,11 @@ def test_modelpack_without_kitfile_annotation(
     target = tmp_path / "out"
     remote_unpack(ref, target, filters=["model"])
     assert (target / "model.bin").read_bytes() == b"weights"
-    assert pull(LocalStore(tmp_path / "dst"), ref).kind == "modelpack"
+    local = LocalStore(tmp_path / "dst")
+    assert pull(local, ref).kind == "modelpack"
+    # Once pulled, the synthesised Kitfile serves local reads and unpack just the same.
+    pulled = local.read_manifest(local.resolve(parse_reference(ref)[0]).digest)
+    assert [d.path for d in local.read_kitfile(pulled).datasets] == ["data/train.csv"]
 
 
 def test_remote_fetch_for_diff(registry: RegistryServer, repo_name: str, tmp_path: Path) -> None:

@@ -241,15 +241,12 @@ class LocalStore:
         return Manifest.parse(self.read_blob(digest), f"manifest {digest}")
 
     def read_kitfile(self, manifest: Manifest) -> Kitfile:
-        """The Kitfile of a ModelKit: the config blob, or a ModelPack's Kitfile annotation."""
-        from .kitfile import parse_config_json
+        """The Kitfile of a ModelKit: the config blob, or a ModelPack's annotation or layer annotations."""
+        from .modelpack import modelkit_kitfile
 
-        if manifest.kind == "kit":
+        if manifest.kind in ("kit", "modelpack"):
             digest = manifest.config.digest
-            return parse_config_json(self.read_blob(digest), f"config {digest}")
-        annotation = (manifest.annotations or {}).get(mediatypes.ANNOTATION_KITFILE)
-        if manifest.kind == "modelpack" and annotation:
-            return parse_config_json(annotation.encode("utf-8"), "ModelPack Kitfile annotation")
+            return modelkit_kitfile(manifest, self.read_blob(digest), f"ModelKit with config {digest}")
         raise StoreError(
             f"manifest with config {manifest.config.media_type!r} carries no Kitfile; it is not a "
             "ModelKit kitops-jupyter can read"

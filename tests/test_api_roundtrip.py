@@ -181,3 +181,16 @@ def test_core_imports_no_jupyter_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=os.environ
     )
     assert out.stdout.strip() == ""
+
+
+def test_missing_layer_path_names_the_kitfile_field_and_stores_nothing(
+    project: Path, kitops_home: Path
+) -> None:
+    from kitops_jupyter.errors import PackError
+
+    (project / "data" / "test.csv").unlink()
+    with pytest.raises(PackError, match=r"datasets\[1\]\.path 'data/test.csv' does not exist"):
+        Kit().pack(project, tag="demo/clf:v1")
+    storage = kitops_home / "storage"
+    assert not list(storage.glob("*-index.json"))
+    assert not [p for p in storage.rglob("*") if p.is_file() and p.parent.name in ("sha256", "ingest")]

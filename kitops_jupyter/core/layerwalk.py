@@ -72,7 +72,7 @@ def walk_layer(
     if rules.matches(base):
         warn(f"layer path {base} is ignored by {rules.source}; the layer will not contain it")
     walker = _Walker(context, base, rules, other_layer_paths, warn, legacy=exclusion_rule == "v1.7")
-    yield from walker.walk_dir(b".")
+    yield from walker.walk()
 
 
 def _check_target(context: Path, base: str, raw: str, where: str, warn: Warn) -> bool:
@@ -110,7 +110,21 @@ class _Walker:
         self.within = within
         self.others = [p for p in (kit_clean(o) for o in others) if not within(base_key, p)]
 
-    def walk_dir(self, rel: bytes) -> Iterator[TarEntry]:
+    def walk(self) -> Iterator[TarEntry]:
+        """Depth first, a directory before its children; iterative, so depth is not limited."""
+        stack = [iter(self._children(b"."))]
+        while stack:
+            rel = next(stack[-1], None)
+            if rel is None:
+                stack.pop()
+                continue
+            entry, descend = self._visit(rel)
+            if entry is not None:
+                yield entry
+            if descend:
+                stack.append(iter(self._children(rel)))
+
+    def _children(self, rel: bytes) -> list[bytes]:
         directory = os.path.join(self.root, rel)
         try:
             names = sorted(os.listdir(directory))
@@ -118,30 +132,26 @@ class _Walker:
             raise PackError(
                 f"cannot list {os.fsdecode(directory)}: {exc.strerror}; fix its permissions"
             ) from None
-        for name in names:
-            child = name if rel == b"." else rel + b"/" + name
-            yield from self.visit(child)
+        return [name if rel == b"." else rel + b"/" + name for name in names]
 
-    def visit(self, rel_bytes: bytes) -> Iterator[TarEntry]:
+    def _visit(self, rel_bytes: bytes) -> tuple[TarEntry | None, bool]:
+        """The entry to write for ``rel_bytes`` (or None) and whether to walk into it."""
         rel = os.fsdecode(rel_bytes)
         if not _same_dir_tree(self.base, rel):
             if _related(self.base, rel):
                 self.warn(f"skipped {rel}: kit does not pack paths whose relative path contains '..'")
-            return
+            return None, False
         info = self._lstat(rel_bytes)
         is_dir = stat.S_ISDIR(info.st_mode)
         ignored_by_file = self.rules.matches(rel)
         if ignored_by_file or self._claimed_by_other_layer(rel):
-            if is_dir and (self.rules.has_negation and ignored_by_file):
-                yield from self.walk_dir(rel_bytes)  # a "!" pattern may re-include something below
-            return
+            # With "!" patterns kit descends into ignored directories: something below may be re-included.
+            return None, is_dir and self.rules.has_negation and ignored_by_file
         if not (is_dir or stat.S_ISREG(info.st_mode)):
             self._warn_special(rel, info.st_mode)
-            return
+            return None, False
         mode = stat.S_IMODE(info.st_mode)
-        yield TarEntry(rel, self.context / rel, mode, 0 if is_dir else info.st_size, is_dir)
-        if is_dir:
-            yield from self.walk_dir(rel_bytes)
+        return TarEntry(rel, self.context / rel, mode, 0 if is_dir else info.st_size, is_dir), is_dir
 
     def _lstat(self, rel_bytes: bytes) -> os.stat_result:
         try:

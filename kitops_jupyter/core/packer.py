@@ -8,7 +8,6 @@ half-written behind.
 
 from __future__ import annotations
 
-import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 from .. import __version__
 from ..errors import InvalidArgument, PackError
 from . import mediatypes
-from .ignore import IgnoreRules
+from .ignore import IgnoreRules, kit_clean
 from .kitfile import Kitfile, LayerInfo, Prompt, find_kitfile, layer_entries, parse_kitfile, validate_kitfile
 from .kitfile import config_json as kitfile_config_json
 from .layerwalk import TarEntry, walk_layer
@@ -135,20 +134,27 @@ def _load(
 def _plan_layers(context: Path, kitfile: Kitfile, note: Callable[[str], None]) -> list[_PlannedLayer]:
     rules = IgnoreRules.load(context)
     entries = layer_entries(kitfile)
-    all_paths = [_clean(getattr(entry, "path", "")) for _, entry in entries]
+    fields = _field_names(kitfile)
+    all_paths = [str(getattr(entry, "path", "")) for _, entry in entries]
     plan = []
     for base, entry in entries:
-        path = _clean(getattr(entry, "path", ""))
-        others = [p for p in all_paths if p != path]
-        walked = list(walk_layer(context, path, rules, others, note))
+        raw = str(getattr(entry, "path", ""))
+        walked = list(walk_layer(context, raw, rules, all_paths, note, field=fields.get(id(entry), "")))
         if not any(not e.is_dir for e in walked):
-            note(f"No files detected for {base} layer {path!r}")
-        plan.append(_PlannedLayer(base, entry, path, walked))
+            note(f"No files detected for {base} layer {raw!r}")
+        plan.append(_PlannedLayer(base, entry, kit_clean(raw), walked))
     return plan
 
 
-def _clean(path: str) -> str:
-    return posixpath.normpath(path) if path else "."
+def _field_names(kitfile: Kitfile) -> dict[int, str]:
+    """Kitfile field path of every entry (``datasets[1].path``), keyed by object id, for error messages."""
+    names: dict[int, str] = {}
+    if kitfile.model is not None:
+        names[id(kitfile.model)] = "model.path"
+        names.update({id(p): f"model.parts[{i}].path" for i, p in enumerate(kitfile.model.parts)})
+    for section in ("code", "datasets", "docs", "prompts"):
+        names.update({id(e): f"{section}[{i}].path" for i, e in enumerate(getattr(kitfile, section))})
+    return names
 
 
 def _write(layer: _PlannedLayer, compression: str, store: LocalStore, counter: ByteProgress) -> Descriptor:

@@ -173,7 +173,8 @@ def test_core_imports_no_jupyter_modules() -> None:
     import sys
 
     code = (
-        "import sys, kitops_jupyter.api, kitops_jupyter.core.registry, kitops_jupyter.core.generate;"
+        "import importlib, pkgutil, sys, kitops_jupyter.api, kitops_jupyter.core as core\n"
+        "for m in pkgutil.walk_packages(core.__path__, 'kitops_jupyter.core.'): importlib.import_module(m.name)\n"
         "bad = [m for m in ('IPython', 'ipywidgets', 'traitlets', 'tornado', 'jupyter_server', 'ipykernel', 'comm')"
         " if m in sys.modules]; print(','.join(bad))"
     )
@@ -194,3 +195,51 @@ def test_missing_layer_path_names_the_kitfile_field_and_stores_nothing(
     storage = kitops_home / "storage"
     assert not list(storage.glob("*-index.json"))
     assert not [p for p in storage.rglob("*") if p.is_file() and p.parent.name in ("sha256", "ingest")]
+
+
+def test_manifest_is_newest_kit_layout_and_reproducible_with_source_date_epoch(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kitops_jupyter.core import mediatypes
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    first = Kit().pack(project, tag="demo/clf:v1")
+    second = Kit().pack(project, tag="demo/clf:v2")
+    assert first.digest == second.digest  # same inputs, same instant: same manifest bytes
+    manifest = first.manifest
+    assert manifest.media_type == mediatypes.MANIFEST
+    assert manifest.artifact_type == mediatypes.KIT_ARTIFACT
+    assert manifest.annotations is not None
+    assert manifest.annotations[mediatypes.ANNOTATION_CREATED] == "2023-11-14T22:13:20Z"
+    assert mediatypes.ANNOTATION_CLI_VERSION in manifest.annotations
+    paths = [(layer.annotations or {})[mediatypes.ANNOTATION_FILEPATH] for layer in manifest.layers]
+    assert paths == [
+        "model/model.joblib",
+        "model/vocab.json",
+        "src",
+        "data/train.csv",
+        "data/test.csv",
+        "README.md",
+    ]
+    types = [mediatypes.parse_layer_media_type(layer.media_type)[0] for layer in manifest.layers]
+    assert types == ["model", "modelpart", "code", "dataset", "dataset", "docs"]
+
+
+@pytest.mark.parametrize("compression", ["gzip", "gzip-fastest", "zstd"])
+def test_compressed_packs_unpack_to_the_same_files(project: Path, tmp_path: Path, compression: str) -> None:
+    kit = Kit()
+    plain = kit.pack(project, tag="demo/clf:plain")
+    packed = kit.pack(project, tag=f"demo/clf:{compression}", compression=compression)
+    suffix = "+zstd" if compression == "zstd" else "+gzip"
+    assert all(layer.media_type.endswith(suffix) for layer in packed.manifest.layers)
+    diff_ids = [e.layer.diff_id for _, e in _entries(packed.kitfile)]
+    assert diff_ids == [layer.digest for layer in plain.manifest.layers]
+    out = tmp_path / compression
+    kit.unpack(f"demo/clf:{compression}", out)
+    assert _files(out) == set(FILES) | {"Kitfile"}
+
+
+def _entries(kitfile):  # type: ignore[no-untyped-def]
+    from kitops_jupyter.core.kitfile import layer_entries
+
+    return layer_entries(kitfile)

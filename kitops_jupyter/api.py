@@ -11,6 +11,7 @@ location and network options) and as a module-level function using a default ``K
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -125,7 +126,7 @@ class Kit:
         manifest = self.store.read_manifest(descriptor.digest)
         return ModelKitInfo(ref, descriptor, manifest, self.store.read_kitfile(manifest))
 
-    def inspect(self, reference: str, *, remote: bool = False) -> ModelKitInfo:
+    def inspect(self, reference: str | Reference, *, remote: bool = False) -> ModelKitInfo:
         """Manifest and Kitfile of a ModelKit, local or (``remote=True``) without downloading layers."""
         if not remote:
             return self.get(reference)
@@ -199,7 +200,7 @@ class Kit:
 
     def remove(
         self, reference: str | None = None, *, all: bool = False, force: bool = False
-    ) -> list[RemoveResult]:
+    ) -> builtins.list[RemoveResult]:
         """Remove a reference (several with ``repo:a,b``), or with ``all`` every untagged ModelKit."""
         if all:
             return self.store.remove_untagged(force=force)

@@ -100,7 +100,7 @@ class _Session(requests.Session):
         super().__init__()
         self._timeout = timeout
 
-    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", (min(self._timeout, 30.0), self._timeout))
         return super().request(method, url, *args, **kwargs)
 

@@ -1,0 +1,203 @@
+"""Thin REST handlers under ``/kitops/``: parse the request, call ``api``, answer JSON.
+
+Every verb is ``@tornado.web.authenticated``. :class:`KitopsHandler` is the one place errors are
+translated: a ``KitError`` raised by a handler becomes its status from :mod:`.errormap` with the
+body ``{"message", "error", "hint", "status"}``, and so does any ``tornado.web.HTTPError``.
+Quick calls run in the default executor so the server's event loop never blocks; long ones
+(pack, push, pull, unpack) are jobs (:mod:`.jobs`) answered ``202`` with the job's snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+import tornado.web
+from jupyter_server.base.handlers import APIHandler
+from tornado.ioloop import IOLoop
+
+from .. import __version__
+from ..errors import InvalidArgument, KitError
+from . import views
+from .context import ServerContext
+from .errormap import error_body, http_error_body, status_for
+from .jobs import Progress
+
+T = TypeVar("T")
+
+
+class KitopsHandler(APIHandler):
+    """Base of every handler: shared context, JSON in and out, one error mapping."""
+
+    @property
+    def ctx(self) -> ServerContext:
+        context: ServerContext = self.settings["kitops"]
+        return context
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, KitError):
+            status_code = status_for(exc)
+        super().send_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, KitError):  # expected failures: one line, no traceback
+            self.log.warning("kitops %s %s: %s", self.request.method, self.request.uri, value)
+        else:
+            super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, KitError):
+            body = error_body(exc, status=status_code)
+        elif isinstance(exc, tornado.web.HTTPError):
+            body = http_error_body(status_code, exc.log_message or exc.reason or self._reason)
+        else:
+            body = error_body(exc or RuntimeError(self._reason), status=status_code)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
+    def send(self, payload: Any, status: int = 200) -> None:
+        self.set_status(status)
+        self.finish(json.dumps(payload))
+
+    def body(self) -> dict[str, Any]:
+        """The JSON object in the request body (400 if it is not one)."""
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise tornado.web.HTTPError(400, f"request body is not JSON: {exc}") from exc
+        if not isinstance(data, dict):
+            raise tornado.web.HTTPError(400, "request body must be a JSON object")
+        return data
+
+    def text(self, data: dict[str, Any], name: str, default: str | None = None) -> str:
+        """A string field of the body or query; a missing required one is ``InvalidArgument``."""
+        value = data.get(name, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise InvalidArgument(f"missing or invalid {name!r}: give it as a non-empty string")
+        return value.strip()
+
+    def query(self, name: str) -> str:
+        """A required query argument (``InvalidArgument`` when missing or empty)."""
+        return self.text({name: self.get_query_argument(name, "")}, name)
+
+    def flag(self, name: str) -> bool:
+        return self.get_query_argument(name, "false").lower() in ("1", "true", "yes")
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a quick blocking ``api`` call off the event loop."""
+        return await IOLoop.current().run_in_executor(None, partial(fn, *args, **kwargs))
+
+    def start_job(self, kind: str, target: str, work: Callable[[Progress], dict[str, Any]]) -> None:
+        self.send(self.ctx.jobs.submit(kind, target, work), status=202)
+
+
+class VersionHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        """Version handshake: the frontend sends its version, the server says whether they match."""
+        frontend = self.get_query_argument("frontend", "")
+        self.send({"server": __version__, "frontend": frontend, "compatible": frontend in ("", __version__)})
+
+
+class ModelKitsHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        self.send({"modelkits": await self.call(views.modelkit_rows, self.ctx.kit)})
+
+
+class ModelKitHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        found = await self.call(self.ctx.kit.inspect, self.query("reference"), remote=self.flag("remote"))
+        self.send(views.detail(found))
+
+    @tornado.web.authenticated
+    async def delete(self) -> None:
+        results = await self.call(self.ctx.kit.remove, self.query("reference"), force=self.flag("force"))
+        self.send(views.removed(results))
+
+
+class TagsHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        repository = self.query("repository")
+        infos = await self.call(self.ctx.kit.list, repository)
+        self.send({"repository": repository, "tags": views.remote_rows(infos)})
+
+
+class PackHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        data = self.body()
+        folder = self.ctx.folder(self.text(data, "path", ""))
+        tag = self.text(data, "tag", "") or None
+        shown, kit = self.ctx.display(folder), self.ctx.kit
+
+        def work(progress: Progress) -> dict[str, Any]:
+            return views.pack_result(kit.pack(folder, tag=tag, progress=progress), shown)
+
+        self.start_job("pack", tag or shown or "/", work)
+
+
+class PushHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        data = self.body()
+        source = self.text(data, "source")
+        destination = self.text(data, "destination", "") or None
+        kit = self.ctx.kit
+        self.start_job(
+            "push",
+            destination or source,
+            lambda p: views.push_result(kit.push(source, destination, progress=p)),
+        )
+
+
+class PullHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        reference = self.text(self.body(), "reference")
+        kit = self.ctx.kit
+        self.start_job("pull", reference, lambda p: views.located(kit.pull(reference, progress=p)))
+
+
+class UnpackHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def post(self) -> None:
+        data = self.body()
+        reference = self.text(data, "reference")
+        folder = self.ctx.folder(self.text(data, "path", ""))
+        filters = _filters(data.get("filters", []))
+        overwrite = bool(data.get("overwrite", False))
+        shown, kit = self.ctx.display(folder), self.ctx.kit
+
+        def work(progress: Progress) -> dict[str, Any]:
+            found = kit.unpack(reference, folder, filters=filters, overwrite=overwrite, progress=progress)
+            return views.located(found, folder=shown, filters=filters)
+
+        self.start_job("unpack", reference, work)
+
+
+class JobsHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def get(self) -> None:
+        self.send({"jobs": self.ctx.jobs.list()})
+
+
+class JobHandler(KitopsHandler):
+    @tornado.web.authenticated
+    def get(self, job_id: str) -> None:
+        self.send(self.ctx.jobs.get(job_id))
+
+
+def _filters(value: Any) -> list[str]:
+    """``filters`` as a list of strings (``kit unpack --filter`` syntax), or ``InvalidArgument``."""
+    if isinstance(value, str):
+        value = [value] if value.strip() else []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise InvalidArgument("'filters' must be a list of strings such as ['model', 'datasets:train']")
+    return [item.strip() for item in value if item.strip()]

@@ -1,0 +1,141 @@
+"""JSON shapes of the REST API, built from ``api`` results (the schemas in ``openapi.yaml``).
+
+Field names are camelCase as the browser reads them. No Jupyter imports here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..api import Kit, ModelKitInfo, PackResult, PushResult
+from ..core.listing import ModelInfo, info_yaml
+from ..core.manifest import Descriptor, Manifest
+from ..core.mediatypes import ANNOTATION_CREATED, ANNOTATION_FILEPATH, parse_layer_media_type
+from ..core.store import RemoveResult
+
+NONE = "<none>"
+
+
+def modelkit_rows(kit: Kit) -> list[dict[str, Any]]:
+    """One row per local tag (one row for an untagged ModelKit), in ``kit list`` order."""
+    rows = []
+    for info in kit.list():
+        created = _created_of(kit, info.digest)
+        rows += [_row(info, tag, created) for tag in info.tags or [""]]
+    return rows
+
+
+def remote_rows(infos: Iterable[ModelInfo]) -> list[dict[str, Any]]:
+    """The tags of a remote repository, one row each (``created`` is unknown without a fetch)."""
+    return [_row(info, tag, "") for info in infos for tag in info.tags or [""]]
+
+
+def _row(info: ModelInfo, tag: str, created: str) -> dict[str, Any]:
+    return {
+        "reference": _reference(info.repo, tag, info.digest),
+        "repository": info.repo,
+        "tag": tag,
+        "name": "" if info.model_name == NONE else info.model_name,
+        "author": "" if info.author == NONE else info.author,
+        "size": info.size,
+        "digest": info.digest,
+        "created": created,
+    }
+
+
+def _reference(repo: str, tag: str, digest: str) -> str:
+    if repo == NONE:
+        return digest
+    return f"{repo}:{tag}" if tag else f"{repo}@{digest}"
+
+
+def _created_of(kit: Kit, digest: str) -> str:
+    try:
+        return _created(kit.store.read_manifest(digest))
+    except Exception:  # a damaged entry still gets its row; `kit list` does the same
+        return ""
+
+
+def _created(manifest: Manifest) -> str:
+    return (manifest.annotations or {}).get(ANNOTATION_CREATED, "")
+
+
+def detail(found: ModelKitInfo) -> dict[str, Any]:
+    """Reference, digest, package, Kitfile YAML and layers of one ModelKit."""
+    package = found.kitfile.package
+    return {
+        "reference": found.reference.display(),
+        "canonical": str(found.reference),
+        "digest": found.digest,
+        "created": _created(found.manifest),
+        "cliVersion": found.manifest.cli_version,
+        "package": {
+            "name": package.name,
+            "version": package.version,
+            "description": package.description,
+            "license": package.license,
+            "authors": list(package.authors),
+        },
+        "kitfile": info_yaml(found.kitfile),
+        "layers": [layer_json(layer) for layer in found.manifest.layers],
+        "size": sum(layer.size for layer in found.manifest.layers),
+    }
+
+
+def layer_json(layer: Descriptor) -> dict[str, Any]:
+    annotations = layer.annotations or {}
+    return {
+        "kind": _layer_kind(layer.media_type),
+        "mediaType": layer.media_type,
+        "digest": layer.digest,
+        "size": layer.size,
+        "path": annotations.get(ANNOTATION_FILEPATH, ""),
+    }
+
+
+def _layer_kind(media_type: str) -> str:
+    """``model``, ``dataset``, ``code``, ... (kit's names, also for ModelPack layers), else ``layer``."""
+    parsed = parse_layer_media_type(media_type)
+    return parsed[0] if parsed else "layer"
+
+
+def pack_result(result: PackResult, folder: str) -> dict[str, Any]:
+    return {
+        "folder": folder,
+        "digest": result.digest,
+        "references": [ref.display() for ref in result.references],
+        "name": result.kitfile.package.name,
+        "warnings": list(result.warnings),
+    }
+
+
+def push_result(result: PushResult) -> dict[str, Any]:
+    return {
+        "reference": str(result.reference),
+        "digest": result.digest,
+        "tags": list(result.tags),
+        "uploaded": len(result.uploaded),
+        "skipped": len(result.skipped),
+        "bytesUploaded": result.bytes_uploaded,
+    }
+
+
+def located(found: ModelKitInfo, **extra: Any) -> dict[str, Any]:
+    """A short summary of a pulled or unpacked ModelKit."""
+    return {"reference": found.reference.display(), "digest": found.digest, **extra}
+
+
+def removed(results: Iterable[RemoveResult]) -> dict[str, Any]:
+    return {
+        "removed": [
+            {
+                "repository": each.repo_key,
+                "digest": each.digest,
+                "untagged": list(each.untagged),
+                "deleted": each.manifest_deleted,
+                "freed": each.freed,
+            }
+            for each in results
+        ]
+    }

@@ -1,0 +1,217 @@
+"""The KitOps sidebar in a real JupyterLab, driven with Playwright on Debian's Chromium.
+
+The server is the session's ``jupyter lab`` (tests/browser_fixtures.py) and the registry is the real
+local ``docker-registry`` (tests/registry_fixtures.py). Each test saves a screenshot in docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+from kitops_jupyter.errors import NotFound
+from tests.browser_fixtures import LabServer, open_lab, write_project
+from tests.registry_fixtures import RegistryServer
+
+SIDEBAR = "#kitops-sidebar"
+
+
+def open_sidebar(page: Page) -> Locator:
+    """Show the KitOps sidebar (idempotent: activating never collapses it)."""
+    tab = page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="kitops-sidebar"]')
+    expect(tab).to_be_visible()
+    page.evaluate("() => window.jupyterapp.shell.activateById('kitops-sidebar')")
+    sidebar = page.locator(SIDEBAR)
+    expect(sidebar).to_be_visible()
+    return sidebar
+
+
+def action(sidebar: Locator, name: str) -> None:
+    sidebar.locator(f'button[data-action="{name}"]').click()
+
+
+def status(sidebar: Locator, kind: str) -> Locator:
+    return sidebar.locator(f".kitops-status.kitops-mod-{kind}")
+
+
+def widen_sidebar(page: Page, width: int = 460) -> None:
+    """Drag the left area's splitter so the sidebar is ``width`` px wide (for a readable screenshot)."""
+    page.set_viewport_size({"width": 1400, "height": 1050})
+    handle = page.locator("#jp-main-split-panel > .lm-SplitPanel-handle").first
+    box = handle.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 200)
+    page.mouse.down()
+    page.mouse.move(width, box["y"] + 200, steps=5)
+    page.mouse.up()
+
+
+def go_to(page: Page, path: str) -> None:
+    """Open ``path`` in the file browser (which takes the left area), then show the sidebar again."""
+    page.evaluate("p => window.jupyterapp.commands.execute('filebrowser:go-to-path', {path: p})", f"/{path}")
+    open_sidebar(page)
+
+
+def test_sidebar_lists_details_pushes_and_pulls(
+    lab_page: Page, lab_server: LabServer, registry: RegistryServer, repo_name: str, screenshot: Any
+) -> None:
+    # Given a ModelKit packed by the test through the Python API, tagged for the local registry
+    reference = f"{registry.registry}/{repo_name}:v1"
+    project = write_project(lab_server.root / f"sidebar-{secrets.token_hex(3)}", name="sidebar-demo")
+    packed = lab_server.kit.pack(project, tag=reference)
+    sidebar = open_sidebar(lab_page)
+    # Then the sidebar lists it with its name, size and digest
+    item = sidebar.locator(f'.kitops-modelkit[data-reference="{reference}"]')
+    expect(item).to_contain_text("sidebar-demo")
+    expect(item.locator(".kitops-modelkit-digest")).to_have_text(packed.digest[:19])
+    expect(item.locator(".kitops-modelkit-created")).not_to_be_empty()
+    # When it is clicked, its Kitfile and layers show and the reference fills the form
+    item.click()
+    expect(sidebar.locator(".kitops-kitfile")).to_contain_text("name: sidebar-demo")
+    expect(sidebar.locator(".kitops-layer")).to_have_count(2)
+    expect(sidebar.locator(".kitops-reference")).to_have_value(reference)
+    # When pushing it, the registry has the tag
+    action(sidebar, "push")
+    expect(status(sidebar, "info")).to_contain_text(f"Pushed {reference}")
+    expect(sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')).to_be_visible()
+    assert [info.tags for info in lab_server.kit.list(f"{registry.registry}/{repo_name}")] == [["v1"]]
+    # When removing it locally, it leaves the list and the store
+    action(sidebar, "remove")
+    expect(status(sidebar, "info")).to_contain_text(f"Removed {reference}")
+    expect(item).to_have_count(0)
+    with pytest.raises(NotFound):
+        lab_server.kit.get(reference)
+    # When pulling it back, it is in the store again with the same digest
+    action(sidebar, "pull")
+    expect(status(sidebar, "info")).to_contain_text(f"Pulled {reference}")
+    expect(item).to_be_visible()
+    assert lab_server.kit.get(reference).digest == packed.digest
+    # And the remote tags of its repository are listed
+    action(sidebar, "tags")
+    expect(sidebar.locator(f'.kitops-tag-row[data-reference="{reference}"]')).to_be_visible()
+    item.click()
+    expect(sidebar.locator(".kitops-kitfile")).to_contain_text("name: sidebar-demo")
+    widen_sidebar(lab_page)
+    screenshot(lab_page, "lab-sidebar")
+
+
+def test_sidebar_packs_the_current_folder_and_unpacks_with_filters(
+    lab_page: Page, lab_server: LabServer, screenshot: Any
+) -> None:
+    # Given a project folder open in the file browser
+    name = f"pack-{secrets.token_hex(3)}"
+    write_project(lab_server.root / name, name="folder-demo")
+    (lab_server.root / f"{name}-out").mkdir()
+    sidebar = open_sidebar(lab_page)
+    go_to(lab_page, name)
+    expect(sidebar.locator(".kitops-folder")).to_have_text(f"/{name}")
+    # When packing the current folder with a tag
+    reference = f"sidebar/{name}:v1"
+    sidebar.locator(".kitops-reference").fill(reference)
+    action(sidebar, "pack")
+    # Then it is packed and listed
+    expect(status(sidebar, "info")).to_contain_text(f"Packed {name} as {reference}")
+    expect(sidebar.locator(f'.kitops-modelkit[data-reference="{reference}"]')).to_contain_text("folder-demo")
+    assert lab_server.kit.get(reference).kitfile.package.name == "folder-demo"
+    # When unpacking only the model into another folder
+    go_to(lab_page, f"{name}-out")
+    expect(sidebar.locator(".kitops-folder")).to_have_text(f"/{name}-out")
+    sidebar.locator(".kitops-filters").fill("model")
+    action(sidebar, "unpack")
+    expect(status(sidebar, "info")).to_contain_text(f"Unpacked {reference} into {name}-out")
+    out = lab_server.root / f"{name}-out"
+    assert (out / "model.bin").read_bytes() == (lab_server.root / name / "model.bin").read_bytes()
+    assert not (out / "data").exists()
+    screenshot(lab_page, "lab-sidebar-pack-unpack")
+
+
+def test_sidebar_shows_the_error_of_a_failing_operation(
+    lab_page: Page, registry: RegistryServer, screenshot: Any
+) -> None:
+    sidebar = open_sidebar(lab_page)
+    # When pulling a reference the registry does not have
+    missing = f"{registry.registry}/missing/{secrets.token_hex(4)}:v9"
+    sidebar.locator(".kitops-reference").fill(missing)
+    action(sidebar, "pull")
+    # Then the error and its hint show in the sidebar, and the job is marked failed
+    error = status(sidebar, "error")
+    expect(error.locator(".kitops-message-text")).to_contain_text(missing)
+    expect(error.locator(".kitops-message-text")).to_contain_text("not found")
+    expect(error.locator(".kitops-message-hint")).not_to_be_empty()
+    expect(sidebar.locator('.kitops-job[data-kind="pull"][data-state="failed"]')).to_be_visible()
+    screenshot(lab_page, "lab-sidebar-error")
+    # And a direct call that fails (an unknown local detail) shows its error too
+    sidebar.locator(".kitops-reference").fill("")
+    action(sidebar, "remove")
+    expect(error).to_contain_text("Enter a reference")
+    sidebar.locator(".kitops-reference").fill("nobody/nothing:v0")
+    action(sidebar, "remove")
+    expect(error).to_contain_text("nobody/nothing:v0")
+
+
+def test_command_palette_runs_the_actions(
+    lab_page: Page, registry: RegistryServer, lab_server: LabServer
+) -> None:
+    # Given a ModelKit in the registry but not in the local store
+    reference = f"{registry.registry}/palette/{secrets.token_hex(4)}:v1"
+    lab_server.kit.pack(
+        write_project(lab_server.root / f"palette-{secrets.token_hex(3)}", name="palette"), tag=reference
+    )
+    lab_server.kit.push(reference)
+    lab_server.kit.remove(reference)
+    # Then the palette has one KitOps entry per action
+    lab_page.keyboard.press("Control+Shift+C")
+    search = lab_page.locator(".jp-ModalCommandPalette input")
+    for command in ("open", "refresh", "pack", "push", "pull", "unpack", "remove", "tags"):
+        label = lab_page.evaluate("id => window.jupyterapp.commands.label(id)", f"kitops:{command}")
+        assert label.startswith("KitOps: ")
+        search.fill(label)
+        expect(lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]')).to_have_count(1)
+    # When choosing "Pull" and answering its prompt
+    search.fill("KitOps: Pull ModelKit")
+    expect(
+        lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')
+    ).to_have_count(1)
+    search.press("Enter")
+    dialog_input = lab_page.locator(".jp-Dialog input")
+    dialog_input.fill(reference)
+    dialog_input.press("Enter")
+    # Then the sidebar shows the pull's success and the store has it
+    sidebar = lab_page.locator(SIDEBAR)
+    expect(status(sidebar, "info")).to_contain_text(f"Pulled {reference}")
+    assert lab_server.kit.get(reference).reference.tag == "v1"
+    # And commands take their arguments directly too (no prompt)
+    repository = reference.rsplit(":", 1)[0]
+    lab_page.evaluate("r => window.jupyterapp.commands.execute('kitops:tags', {repository: r})", repository)
+    expect(sidebar.locator(f'.kitops-tag-row[data-reference="{reference}"]')).to_be_visible()
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"status": 404, "body": "Not Found"}, "server extension appears to be missing"),
+        (
+            {
+                "status": 200,
+                "body": json.dumps({"server": "9.9.9", "frontend": "0.1.0", "compatible": False}),
+            },
+            "differ",
+        ),
+    ],
+    ids=["server-missing", "version-mismatch"],
+)
+def test_sidebar_explains_a_missing_or_mismatched_server(
+    page: Page, lab_server: LabServer, answer: dict[str, Any], expected: str
+) -> None:
+    # Given the version handshake answers as a server without (or with another) kitops extension
+    page.route("**/kitops/version*", lambda route: route.fulfill(content_type="application/json", **answer))
+    open_lab(page, lab_server)
+    sidebar = open_sidebar(page)
+    # Then the sidebar says what is wrong and how to fix it
+    problem = sidebar.locator(".kitops-server-problem")
+    expect(problem).to_contain_text(expected)
+    expect(problem.locator(".kitops-message-hint")).to_contain_text("pip install")

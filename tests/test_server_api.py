@@ -1,0 +1,185 @@
+"""The /kitops REST API end to end: a real jupyter lab server, its store, and a real local registry."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kitops_jupyter
+from kitops_jupyter.errors import NotFound
+from tests.browser_fixtures import LabServer, write_project
+from tests.registry_fixtures import FaultProxy, RegistryServer
+
+ERROR_KEYS = {"message", "error", "hint", "status"}
+
+
+def folder(lab: LabServer, name: str) -> str:
+    """A fresh packable project folder in the server's root; returns its root-relative path."""
+    rel = f"{name}-{secrets.token_hex(3)}"
+    write_project(lab.root / rel, name=name)
+    return rel
+
+
+def finished(lab: LabServer, response: Any) -> dict[str, Any]:
+    assert response.status_code == 202, response.text
+    job: dict[str, Any] = response.json()
+    assert job["state"] == "running" and job["id"]
+    return lab.wait_job(job["id"])
+
+
+def assert_error(response: Any, status: int, error: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert set(body) == ERROR_KEYS and body["status"] == status and body["error"] == error
+    assert body["message"] and body["hint"]
+    return body
+
+
+def test_version_handshake(lab_server: LabServer) -> None:
+    same = lab_server.request("GET", "version", params={"frontend": kitops_jupyter.__version__}).json()
+    assert same == {
+        "server": kitops_jupyter.__version__,
+        "frontend": kitops_jupyter.__version__,
+        "compatible": True,
+    }
+    other = lab_server.request("GET", "version", params={"frontend": "0.0.1"}).json()
+    assert other["compatible"] is False
+
+
+def test_pack_job_lists_and_details_the_modelkit(lab_server: LabServer) -> None:
+    # Given a project folder inside the server's root
+    rel = folder(lab_server, "rest-pack")
+    tag = f"rest/{rel}:v1"
+    # When packing it through the API
+    job = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel, "tag": tag}))
+    # Then the job succeeded with byte progress and the ModelKit is listed with its facts
+    assert job["state"] == "succeeded", job
+    assert job["total"] > 0 and job["done"] == job["total"]
+    assert job["result"]["references"] == [tag] and job["result"]["folder"] == rel
+    rows = {row["reference"]: row for row in lab_server.request("GET", "modelkits").json()["modelkits"]}
+    row = rows[tag]
+    assert row["name"] == "rest-pack" and row["digest"] == job["result"]["digest"]
+    assert row["size"].endswith("B") and row["created"].endswith("Z") and row["tag"] == "v1"
+    detail = lab_server.request("GET", "modelkit", params={"reference": tag}).json()
+    assert detail["digest"] == row["digest"] and detail["package"]["name"] == "rest-pack"
+    assert "name: rest-pack" in detail["kitfile"] and "path: model.bin" in detail["kitfile"]
+    assert {layer["kind"] for layer in detail["layers"]} == {"model", "dataset"}
+    assert {layer["path"] for layer in detail["layers"]} == {"model.bin", "data/train.csv"}
+
+
+@pytest.mark.parametrize("path", ["..", "../..", "/etc", "/"])
+def test_folders_outside_the_root_are_refused(lab_server: LabServer, path: str) -> None:
+    response = lab_server.request("POST", "pack", json={"path": path})
+    body = assert_error(response, 403, "OutsideRoot")
+    assert "outside the Jupyter server's root directory" in body["message"]
+    unpack = lab_server.request("POST", "unpack", json={"reference": "x/y:v1", "path": path})
+    assert_error(unpack, 403, "OutsideRoot")
+
+
+def test_symlink_leading_out_of_the_root_is_refused(lab_server: LabServer, tmp_path: Path) -> None:
+    write_project(tmp_path / "outside")
+    link = lab_server.root / f"link-{secrets.token_hex(3)}"
+    link.symlink_to(tmp_path / "outside")
+    assert_error(lab_server.request("POST", "pack", json={"path": link.name}), 403, "OutsideRoot")
+
+
+def test_errors_map_to_statuses_with_json_bodies(lab_server: LabServer) -> None:
+    assert_error(
+        lab_server.request("GET", "modelkit", params={"reference": "nobody/nothing:v0"}), 404, "NotFound"
+    )
+    assert_error(
+        lab_server.request("GET", "modelkit", params={"reference": "Bad::Ref"}), 400, "InvalidReference"
+    )
+    assert_error(lab_server.request("GET", "modelkit"), 400, "InvalidArgument")
+    assert_error(lab_server.request("POST", "push", json={}), 400, "InvalidArgument")
+    assert_error(lab_server.request("POST", "pull", data="not json"), 400, "BadRequest")
+    assert_error(
+        lab_server.request("POST", "unpack", json={"reference": "a/b:c", "filters": 3}),
+        400,
+        "InvalidArgument",
+    )
+    assert_error(lab_server.request("GET", "jobs/00ff00ff"), 404, "NotFound")
+
+
+def test_failed_pack_job_reports_the_kitfile_error(lab_server: LabServer) -> None:
+    rel = f"broken-{secrets.token_hex(3)}"
+    (lab_server.root / rel).mkdir()
+    (lab_server.root / rel / "Kitfile").write_text("manifestVersion: 1.0.0\npackage: [not, a, map]\n")
+    job = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel}))
+    assert job["state"] == "failed" and job["result"] is None
+    assert job["error"]["error"] == "KitfileError" and job["error"]["status"] == 400
+    assert "Kitfile" in job["error"]["message"]
+
+
+def test_push_tags_remove_pull_unpack_round_trip(
+    lab_server: LabServer, registry: RegistryServer, repo_name: str
+) -> None:
+    # Given a ModelKit packed (through the Python API) with a registry reference
+    reference = f"{registry.registry}/{repo_name}:v1"
+    packed = lab_server.kit.pack(
+        write_project(lab_server.root / f"rt-{repo_name.replace('/', '-')}"), tag=reference
+    )
+    # When pushing it through the REST API
+    push = finished(lab_server, lab_server.request("POST", "push", json={"source": reference}))
+    assert push["state"] == "succeeded", push
+    assert push["result"]["digest"] == packed.digest and push["result"]["uploaded"] >= 3
+    # Then the registry lists the tag
+    tags = lab_server.request("GET", "tags", params={"repository": f"{registry.registry}/{repo_name}"}).json()
+    assert [row["tag"] for row in tags["tags"]] == ["v1"] and tags["tags"][0]["digest"] == packed.digest
+    remote = lab_server.request("GET", "modelkit", params={"reference": reference, "remote": "true"}).json()
+    assert remote["digest"] == packed.digest
+    # When removing it locally, then pulling it back
+    removed = lab_server.request("DELETE", "modelkit", params={"reference": reference}).json()["removed"]
+    assert removed[0]["digest"] == packed.digest
+    with pytest.raises(NotFound):
+        lab_server.kit.get(reference)
+    assert_error(lab_server.request("GET", "modelkit", params={"reference": reference}), 404, "NotFound")
+    pull = finished(lab_server, lab_server.request("POST", "pull", json={"reference": reference}))
+    assert pull["state"] == "succeeded", pull
+    assert lab_server.kit.get(reference).digest == packed.digest
+    # And unpacking with a filter writes only the model into a folder under the root
+    out = f"out-{secrets.token_hex(3)}"
+    unpack = lab_server.request(
+        "POST", "unpack", json={"reference": reference, "path": out, "filters": ["model"]}
+    )
+    job = finished(lab_server, unpack)
+    assert job["state"] == "succeeded", job
+    assert job["result"]["folder"] == out and job["result"]["filters"] == ["model"]
+    assert (lab_server.root / out / "model.bin").read_bytes() == b"weights" * 100
+    assert not (lab_server.root / out / "data").exists()
+
+
+def test_pull_of_unknown_reference_fails_as_not_found(
+    lab_server: LabServer, registry: RegistryServer
+) -> None:
+    job = finished(
+        lab_server, lab_server.request("POST", "pull", json={"reference": f"{registry.registry}/no/such:v9"})
+    )
+    assert job["state"] == "failed"
+    assert job["error"]["status"] == 404 and "not found" in job["error"]["message"], job["error"]
+
+
+def test_registry_failure_is_a_bad_gateway(lab_server: LabServer, fault_proxy: FaultProxy) -> None:
+    # Given a registry that answers the tag list with an error that is not worth retrying
+    fault_proxy.add("status", path="/tags/list", status=400, times=5)
+    # When listing its tags through the server, then the failure is a 502 naming the registry
+    response = lab_server.request("GET", "tags", params={"repository": f"{fault_proxy.registry}/none/x"})
+    assert response.status_code == 502, response.text
+    body = response.json()
+    assert body["status"] == 502 and fault_proxy.registry in body["message"]
+
+
+def test_unauthorized_registry_is_a_401(lab_server: LabServer, fault_proxy: FaultProxy) -> None:
+    fault_proxy.require_token("someone", "secret")  # the server has no credentials for it
+    response = lab_server.request("GET", "tags", params={"repository": f"{fault_proxy.registry}/private/x"})
+    assert_error(response, 401, "AuthenticationFailed")
+
+
+def test_jobs_are_listed(lab_server: LabServer) -> None:
+    rel = folder(lab_server, "listed")
+    job = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel}))
+    jobs = lab_server.request("GET", "jobs").json()["jobs"]
+    assert job["id"] in [each["id"] for each in jobs]

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO
 
 import pytest
 
-from kitops_jupyter.core import mediatypes, unpack
+from kitops_jupyter.core import extract, mediatypes, unpack
 from kitops_jupyter.core.digest import digest_bytes
 from kitops_jupyter.core.kitfile import (
     CodeEntry,
@@ -381,7 +381,7 @@ def test_progress_reports_every_blob_byte(tmp_path: Path) -> None:
 def test_failure_while_moving_undoes_the_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "a.txt").write_bytes(b"old a")
     layer = tar(file_entry("a.txt", b"new a"), dir_entry("d"), file_entry("d/b.txt", b"b"))
-    real_move, calls = unpack._move, []
+    real_move, calls = extract._move, []
 
     def flaky(source: Path, final: Path) -> None:
         calls.append(final)
@@ -389,7 +389,7 @@ def test_failure_while_moving_undoes_the_layer(tmp_path: Path, monkeypatch: pyte
             raise OSError(errno.ENOSPC, "No space left on device", str(final))
         real_move(source, final)
 
-    monkeypatch.setattr(unpack, "_move", flaky)
+    monkeypatch.setattr(extract, "_move", flaky)
     with pytest.raises(UnpackError, match="No space left on device; check permissions and free space"):
         unpack_plain(tmp_path, layer, overwrite=True)
     assert snapshot(tmp_path) == {"a.txt": "old a"}

@@ -1,0 +1,398 @@
+"""Safe, digest-verified, transactional extraction of planned layers (kitops-format §4).
+
+Extraction of each layer (see :func:`~.unpack.plan_unpack` for choosing them) is transactional:
+
+1. the blob streams through a size-limited, hashing reader (digest), the decompressor, a second
+   hashing reader (diffId, compressed layers only) and :class:`~.tarread.TarReader`, which refuses
+   anything but safe regular files and directories;
+2. files land in a staging directory ``<target>/.kitops-unpack-<random>/``; every name is checked
+   against the target (symlinks leading outside, collisions, files where directories are needed)
+   before its bytes are written;
+3. only when the whole stream is read and both hashes match are entries moved into place; any error
+   while moving undoes what was moved for that layer (replaced files are restored);
+4. the staging directory is always removed.
+
+File modes come from the headers with the process umask applied, as kit does; setuid, setgid and
+sticky bits are dropped (kit keeps them).
+"""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import io
+import json
+import os
+import posixpath
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+import zstandard
+from isal import igzip, igzip_lib
+
+from ..errors import IntegrityError, InvalidArgument, UnpackError, UnsafeArchive
+from . import mediatypes
+from .digest import CHUNK, VerifyingReader
+from .manifest import Descriptor
+from .progress import ByteProgress, ProgressCallback
+from .tarread import TarReader, check_name
+
+if TYPE_CHECKING:
+    from .unpack import PlannedLayer
+
+__all__ = ["STAGING_PREFIX", "OpenBlob", "unpack_layers", "write_staged"]
+
+STAGING_PREFIX = ".kitops-unpack-"
+_FILE_METADATA = "org.cncf.model.file.metadata+json"
+_EXISTS_HINT = "use overwrite=True (-o) to replace or ignore_existing=True (-i) to keep it"
+
+OpenBlob = Callable[[Descriptor], BinaryIO]
+
+
+# -- extraction ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Policy:
+    target: Path  # absolute, symlinks resolved
+    overwrite: bool
+    ignore_existing: bool
+
+
+@dataclass(frozen=True)
+class _Staged:
+    name: str  # normalised relative path
+    is_dir: bool
+    mode: int
+    source: Path | None  # staged file; None for directories
+
+
+def unpack_layers(
+    plan: list[PlannedLayer],
+    open_blob: OpenBlob,
+    target: Path,
+    *,
+    overwrite: bool = False,
+    ignore_existing: bool = False,
+    progress: ProgressCallback | None = None,
+) -> None:
+    """Extract every planned layer into ``target`` (created if missing), one transaction per layer."""
+    if overwrite and ignore_existing:
+        raise InvalidArgument("overwrite (-o) and ignore_existing (-i) contradict each other; choose one")
+    if os.path.lexists(target) and not target.is_dir():
+        raise UnpackError(f"cannot unpack into {target}: it exists and is not a directory")
+    target.mkdir(mode=0o755, parents=True, exist_ok=True)
+    policy = _Policy(target.resolve(strict=True), overwrite, ignore_existing)
+    counter = ByteProgress(sum(layer.descriptor.size for layer in plan), progress)
+    for layer in plan:
+        with open_blob(layer.descriptor) as raw:
+            _unpack_layer(layer, raw, policy, counter)
+
+
+def _unpack_layer(layer: PlannedLayer, raw: BinaryIO, policy: _Policy, counter: ByteProgress) -> None:
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=policy.target))
+        try:
+            staged = _stage(layer, raw, staging, policy, counter)
+            _place_all(layer, staged, staging, policy)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as exc:
+        if exc.filename is None:
+            raise  # not a filesystem error (e.g. the blob stream failed): the caller's to translate
+        raise UnpackError(
+            f"{layer.label}: cannot write {exc.filename}: {exc.strerror}; check permissions and free "
+            "space (nothing from this layer was kept)"
+        ) from exc
+
+
+def _stage(
+    layer: PlannedLayer, raw: BinaryIO, staging: Path, policy: _Policy, counter: ByteProgress
+) -> list[_Staged]:
+    desc = layer.descriptor
+    limited = cast(BinaryIO, _Limited(raw, desc.size, counter, layer.label))
+    blob = VerifyingReader(limited, desc.digest, desc.size, layer.label)
+    try:
+        with _decompressed(blob, layer.compression) as stream:
+            plain = stream
+            if layer.compression and layer.diff_id:
+                what = f"{layer.label} (uncompressed, diffId)"
+                plain = cast(BinaryIO, VerifyingReader(stream, layer.diff_id, None, what))
+            staged = _stage_stream(layer, plain, staging, policy)
+            _drain(plain)  # the diffId covers everything after the end-of-archive marker too
+    except UnsafeArchive:
+        _verify_after_error(blob)  # a corrupt blob is reported as corrupt, not as a hostile archive
+        raise
+    except _DECOMPRESSION_ERRORS as exc:
+        _verify_after_error(blob)
+        raise _refused(layer, f"the layer cannot be decompressed ({exc})") from exc
+    blob.drain()
+    blob.verify()
+    if isinstance(plain, VerifyingReader):
+        plain.verify()
+    return staged
+
+
+def _verify_after_error(blob: VerifyingReader) -> None:
+    with suppress(IntegrityError):  # more bytes than declared: verify() reports the mismatch below
+        blob.drain()
+    blob.verify()
+
+
+def _drain(stream: BinaryIO) -> None:
+    while stream.read(CHUNK):
+        pass
+
+
+def _stage_stream(layer: PlannedLayer, stream: BinaryIO, staging: Path, policy: _Policy) -> list[_Staged]:
+    if layer.format == "raw":
+        return _stage_raw(layer, stream, staging, policy)
+    staged: list[_Staged] = []
+    kinds: dict[str, bool] = {}
+    for member in TarReader(stream, layer.label):
+        name = posixpath.join(layer.subdir, member.name).strip("/")
+        if not name:
+            continue  # "." names the target itself
+        _check_in_layer(layer, kinds, name, member.is_dir)
+        if not _check_target(layer, name, member.is_dir, policy):
+            continue  # ignore_existing: the reader skips the data
+        source = None if member.is_dir else write_staged(member, staging / str(len(staged)), member.mode)
+        staged.append(_Staged(name, member.is_dir, member.mode, source))
+    return staged
+
+
+def _stage_raw(layer: PlannedLayer, stream: BinaryIO, staging: Path, policy: _Policy) -> list[_Staged]:
+    meta = _raw_metadata(layer)
+    path = (layer.descriptor.annotations or {}).get(mediatypes.ANNOTATION_FILEPATH) or layer.path
+    try:
+        name = check_name(path)
+    except ValueError as exc:
+        raise _refused(layer, f"raw layer path {path!r} {exc}") from None
+    mode = int(meta.get("mode", 0o644)) & 0o7777
+    if not _check_target(layer, name, False, policy):
+        return []
+    source = write_staged(stream, staging / "raw", mode)
+    size = source.stat().st_size
+    if "size" in meta and size != meta["size"]:
+        raise IntegrityError(
+            f"{layer.label}: raw file {name!r} has {size} bytes, metadata says {meta['size']}"
+        )
+    return [_Staged(name, False, mode, source)]
+
+
+def _raw_metadata(layer: PlannedLayer) -> dict[str, Any]:
+    text = (layer.descriptor.annotations or {}).get(_FILE_METADATA)
+    if not text:
+        return {}
+    try:
+        meta = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def write_staged(source: Any, path: Path, mode: int) -> Path:
+    """Copy ``source`` (anything with ``read``) to a new file ``path`` created with ``mode`` (umask applies)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode & 0o777)
+    with open(fd, "wb") as out:
+        while chunk := source.read(CHUNK):
+            out.write(chunk)
+    return path
+
+
+def _check_in_layer(layer: PlannedLayer, kinds: dict[str, bool], name: str, is_dir: bool) -> None:
+    parts = name.split("/")
+    for i in range(1, len(parts)):
+        if kinds.get("/".join(parts[:i])) is False:
+            raise _refused(
+                layer, f"entry {name!r} lies under {'/'.join(parts[:i])!r}, which the layer made a file"
+            )
+    previous = kinds.get(name)
+    if previous is not None and not (previous and is_dir):
+        raise _refused(layer, f"entry {name!r} appears twice in the layer")
+    kinds[name] = is_dir
+
+
+def _refused(layer: PlannedLayer, problem: str) -> UnsafeArchive:
+    return UnsafeArchive(f"{layer.label}: {problem}; the layer was refused and nothing from it was kept")
+
+
+def _check_target(layer: PlannedLayer, name: str, is_dir: bool, policy: _Policy) -> bool:
+    """Refuse unsafe or colliding destinations; False means "exists, keep it" (ignore_existing)."""
+    final = policy.target / name
+    real = Path(os.path.realpath(final))
+    if real != policy.target and policy.target not in real.parents:
+        raise UnsafeArchive(
+            f"{layer.label}: entry {name!r} would be written to {real}, outside {policy.target}, through "
+            "an existing symbolic link; remove the link or unpack into another directory"
+        )
+    _check_parents(layer, name, policy)
+    if not os.path.lexists(final):
+        return True
+    if is_dir:
+        if not final.is_dir():
+            raise UnpackError(
+                f"{layer.label}: path {name!r} already exists and is not a directory; remove it first"
+            )
+        return True
+    if policy.ignore_existing:
+        return False
+    if not policy.overwrite:
+        raise UnpackError(f"{layer.label}: path {name!r} already exists; {_EXISTS_HINT}")
+    if not final.is_file() or final.is_symlink():
+        raise UnpackError(
+            f"{layer.label}: path {name!r} already exists and is not a regular file; remove it first"
+        )
+    return True
+
+
+def _check_parents(layer: PlannedLayer, name: str, policy: _Policy) -> None:
+    parts = name.split("/")
+    for i in range(1, len(parts)):
+        parent = policy.target.joinpath(*parts[:i])
+        if os.path.lexists(parent) and not parent.is_dir():
+            raise UnpackError(
+                f"{layer.label}: entry {name!r} needs a directory at {'/'.join(parts[:i])!r}, "
+                "but a file is there; remove it or unpack into another directory"
+            )
+
+
+# -- placing ---------------------------------------------------------------------------------
+
+
+class _Placement:
+    """Moves staged entries into the target and remembers how to undo it."""
+
+    def __init__(self, layer: PlannedLayer, staging: Path, policy: _Policy) -> None:
+        self.layer, self.staging, self.policy = layer, staging, policy
+        self.created: list[Path] = []  # directories we made, in creation order
+        self.moved: list[tuple[Path, Path | None]] = []  # (final, backup of what it replaced)
+        self.modes: list[tuple[Path, int]] = []  # directories whose owner bits are restored at the end
+
+    def directory(self, path: Path, mode: int) -> None:
+        if os.path.lexists(path):
+            return
+        self.directory(path.parent, 0o755)
+        os.mkdir(path, (mode & 0o777) | 0o700)
+        self.created.append(path)
+        if mode & 0o700 != 0o700:
+            self.modes.append((path, mode))
+
+    def file(self, item: _Staged, final: Path) -> None:
+        assert item.source is not None
+        self.directory(final.parent, 0o755)
+        backup = None
+        if os.path.lexists(final):
+            backup = self.staging / f"backup-{len(self.moved)}"
+            os.replace(final, backup)
+        self.moved.append((final, backup))
+        _move(item.source, final)
+
+    def finish(self) -> None:
+        for path, mode in reversed(self.modes):
+            current = path.stat().st_mode & 0o777
+            os.chmod(path, current & ~(0o700 & ~mode))
+
+    def undo(self) -> None:
+        for final, backup in reversed(self.moved):
+            if backup is not None:
+                os.replace(backup, final)
+            elif os.path.lexists(final):
+                os.unlink(final)
+        for path in reversed(self.created):
+            with suppress(OSError):
+                os.rmdir(path)
+
+
+def _place_all(layer: PlannedLayer, staged: list[_Staged], staging: Path, policy: _Policy) -> None:
+    placement = _Placement(layer, staging, policy)
+    try:
+        for item in staged:
+            if not _check_target(layer, item.name, item.is_dir, policy):
+                continue
+            final = policy.target / item.name
+            if item.is_dir:
+                placement.directory(final, item.mode)
+            else:
+                placement.file(item, final)
+        placement.finish()
+    except BaseException:
+        placement.undo()
+        raise
+
+
+def _move(source: Path, final: Path) -> None:
+    try:
+        os.replace(source, final)
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:  # a mount point inside the target: copy, then rename
+            raise
+        tmp = final.parent / f"{STAGING_PREFIX}{final.name}.tmp"
+        shutil.copy2(source, tmp)
+        os.replace(tmp, final)
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+class _Limited:
+    """Counts progress and refuses to read past the descriptor's size (a hostile endless stream)."""
+
+    def __init__(self, raw: BinaryIO, limit: int, counter: ByteProgress, what: str) -> None:
+        self._raw, self._limit, self._counter, self._what = raw, limit, counter, what
+        self.count = 0
+
+    def read(self, n: int = -1) -> bytes:
+        room = self._limit - self.count + 1
+        data = self._raw.read(room if n < 0 else min(n, room))
+        self.count += len(data)
+        if self.count > self._limit:
+            raise IntegrityError(
+                f"{self._what}: the blob is larger than its descriptor's {self._limit} bytes"
+            )
+        self._counter.add(len(data))
+        return data
+
+
+class _RawAdapter(io.RawIOBase):
+    """``readinto`` on top of ``read`` (isal's gzip reader needs it)."""
+
+    def __init__(self, source: VerifyingReader) -> None:
+        self._source = source
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._source.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def _decompressed(blob: VerifyingReader, compression: str) -> Iterator[BinaryIO]:
+    if not compression:
+        yield cast(BinaryIO, blob)
+    elif compression == "gzip":
+        gz = igzip.GzipFile(fileobj=_RawAdapter(blob), mode="rb")  # type: ignore[no-untyped-call]
+        with gz:
+            yield cast(BinaryIO, gz)
+    else:
+        reader = zstandard.ZstdDecompressor().stream_reader(
+            cast(BinaryIO, blob), read_across_frames=True, closefd=False
+        )
+        with reader:
+            yield cast(BinaryIO, reader)
+
+
+_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (
+    EOFError,
+    gzip.BadGzipFile,
+    cast(type[BaseException], igzip_lib.IsalError),
+    zstandard.ZstdError,
+)

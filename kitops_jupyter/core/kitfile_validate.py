@@ -10,11 +10,11 @@ need a unique name and a ``.mcpb`` file. A ``manifestVersion`` other than ``1.0.
 
 from __future__ import annotations
 
-import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from kitops_jupyter.core.gopattern import go_clean
 from kitops_jupyter.errors import KitfileError
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ _TAG = re.compile(r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}")
 _REPO = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*)*")
 _DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
 _HOST_CHARS = re.compile(r"[0-9A-Za-z\-_.~!$&'()*+,;=:\[\]<>\"\x80-\U0010ffff]*")
-
-
-def go_clean(path: str) -> str:
-    """Go ``filepath.Clean`` on a slash path (``posixpath.normpath`` keeps a leading ``//``)."""
-    cleaned = posixpath.normpath(path) if path else "."
-    return "/" + cleaned.lstrip("/") if cleaned.startswith("//") else cleaned
 
 
 def _is_digest(text: str) -> bool:

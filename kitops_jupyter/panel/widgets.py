@@ -1,0 +1,280 @@
+"""The KitOps panel, composed of standard ipywidgets only (no custom frontend code to build or load).
+
+Pick DataFrames, models and working-directory entries; fill in the package fields and a target
+reference; the Kitfile preview follows every change. Pack, Push, Pull, Unpack and Load run on worker
+threads (see :mod:`.actions`); registry login uses a password field that is emptied the moment the
+button is pressed, so the secret never stays in widget state that a notebook could save.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import MutableMapping
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+
+from .. import api
+from . import state as st
+from .actions import ResultLine, Runner
+from .operations import Operations, Outcome
+
+__all__ = ["FALLBACK_TEXT", "KitPanel"]
+
+FALLBACK_TEXT = (
+    "KitOps panel: this frontend cannot display Jupyter widgets. Use the %kit magics instead: "
+    "%kit pack, %kit push, %kit pull, %kit unpack and %kit load do what the panel's buttons do "
+    "(run %kit for the list of commands)."
+)
+_FIELD_STYLE = {"description_width": "110px"}
+
+
+def _text(description: str, placeholder: str = "", value: str = "", width: str = "98%") -> w.Text:
+    layout = w.Layout(width=width)
+    return w.Text(
+        value=value, description=description, placeholder=placeholder, layout=layout, style=_FIELD_STYLE
+    )
+
+
+def _header(text: str) -> w.HTML:
+    return w.HTML(f"<b>{html.escape(text)}</b>")
+
+
+class KitPanel:
+    """The panel; ``widget`` is its root ``VBox``. Build it with :func:`kitops_jupyter.panel.show_panel`."""
+
+    def __init__(
+        self,
+        namespace: MutableMapping[str, Any],
+        kit: api.Kit | None = None,
+        directory: Path | str | None = None,
+    ) -> None:
+        self.namespace = namespace
+        self.directory = Path(directory) if directory is not None else Path.cwd()
+        self.ops = Operations(namespace, self.directory, kit)
+        self.dataframe_boxes: dict[str, w.Checkbox] = {}
+        self.model_boxes: dict[str, w.Checkbox] = {}
+        self.file_boxes: dict[str, w.Checkbox] = {}
+        self._lock = threading.RLock()  # refresh() also runs on worker threads (after Load/Unpack)
+        self._build_fields()
+        self._build_actions()
+        self._build_output()
+        self.widget = self._layout()
+        self.refresh()
+
+    # -- construction --------------------------------------------------------------------------
+
+    def _build_fields(self) -> None:
+        self.dataframe_list = w.VBox(layout=w.Layout(max_height="180px", overflow="auto"))
+        self.model_list = w.VBox(layout=w.Layout(max_height="180px", overflow="auto"))
+        self.file_list = w.VBox(layout=w.Layout(max_height="180px", overflow="auto"))
+        self.requirements = w.Checkbox(
+            value=True, description="requirements.txt (imported packages)", indent=False
+        )
+        self.name = _text("Name", self.directory.resolve().name)
+        self.version = _text("Version", "1.0.0")
+        self.description = _text("Description")
+        self.authors = _text("Authors", "comma-separated")
+        self.license = _text("License", "Apache-2.0")
+        self.reference = _text("Reference", "127.0.0.1:5000/team/model:v1")
+        self.kitfile_view = w.HTML(layout=w.Layout(width="100%"))
+        self.kitfile_text = ""
+        for field in (
+            self.requirements,
+            self.name,
+            self.version,
+            self.description,
+            self.authors,
+            self.license,
+        ):
+            field.observe(self._changed, names="value")
+
+    def _build_actions(self) -> None:
+        names = ("Pack", "Push", "Pull", "Unpack", "Load")
+        icons = ("archive", "upload", "download", "folder-open", "table")
+        self.buttons = {
+            n: w.Button(description=n, icon=i, button_style="primary")
+            for n, i in zip(names, icons, strict=True)
+        }
+        self.refresh_button = w.Button(
+            description="Refresh", icon="refresh", tooltip="Rescan variables and files"
+        )
+        self.unpack_dir = _text("Unpack into", "folder", value="unpacked", width="32%")
+        self.load_dataset = _text("Dataset", "blank: the only dataset", width="32%")
+        self.load_variable = _text("Into variable", "df", width="32%")
+        self.registry = _text("Registry", "blank: the reference's registry")
+        self.username = _text("Username")
+        self.password = w.Password(
+            description="Password",
+            placeholder="password or token",
+            layout=w.Layout(width="98%"),
+            style=_FIELD_STYLE,
+        )
+        self.login_button = w.Button(description="Log in", icon="key")
+        handlers = {
+            "Pack": self.pack,
+            "Push": self.push,
+            "Pull": self.pull,
+            "Unpack": self.unpack,
+            "Load": self.load,
+        }
+        for name, handler in handlers.items():
+            self.buttons[name].on_click(lambda _b, h=handler, n=name: self.runner.guard(n, h))
+        self.refresh_button.on_click(lambda _b: self.runner.guard("Refresh", self.refresh))
+        self.login_button.on_click(lambda _b: self.runner.guard("Login", self.login))
+
+    def _build_output(self) -> None:
+        self.progress_box = w.VBox()
+        self.result = ResultLine()
+        self.log = w.Output(layout=w.Layout(max_height="160px", overflow="auto"))
+        self.runner = Runner(self.progress_box, self.result, self.log)
+
+    def _layout(self) -> w.VBox:
+        picks = w.HBox(
+            [self._column("DataFrames", self.dataframe_list), self._column("Models", self.model_list),
+             self._column("Working-directory files", self.file_list)],
+        )  # fmt: skip
+        fields = w.VBox(
+            [_header("Package"), self.name, self.version, self.description, self.authors, self.license,
+             self.reference, self.requirements],
+            layout=w.Layout(width="45%"),
+        )  # fmt: skip
+        kitfile = w.VBox([_header("Kitfile"), self.kitfile_view], layout=w.Layout(width="55%"))
+        buttons = w.HBox([*self.buttons.values(), self.refresh_button])
+        options = w.HBox([self.unpack_dir, self.load_dataset, self.load_variable])
+        login = w.VBox([self.registry, self.username, self.password, self.login_button])
+        extras = w.Accordion(
+            children=[login, self.log], titles=("Registry login", "Log"), selected_index=None
+        )
+        title = w.HTML("<h3 style='margin:0'>KitOps ModelKit</h3>")
+        return w.VBox(
+            [title, picks, w.HBox([fields, kitfile]), buttons, options, self.progress_box, self.result.widget, extras],
+            layout=w.Layout(border="1px solid var(--jp-border-color2, #ccc)", padding="8px"),
+        )  # fmt: skip
+
+    @staticmethod
+    def _column(title: str, body: w.VBox) -> w.VBox:
+        return w.VBox([_header(title), body], layout=w.Layout(width="33%"))
+
+    # -- state and preview -----------------------------------------------------------------------
+
+    def state(self) -> st.PanelState:
+        """A snapshot of everything picked and typed (never the password)."""
+        with self._lock:
+            boxes = (_checked(self.dataframe_boxes), _checked(self.model_boxes), _checked(self.file_boxes))
+        return st.PanelState(
+            dataframes=boxes[0], models=boxes[1], files=boxes[2], requirements=self.requirements.value,
+            name=self.name.value, version=self.version.value, description=self.description.value,
+            authors=self.authors.value, license=self.license.value, reference=self.reference.value.strip(),
+        )  # fmt: skip
+
+    def refresh(self) -> None:
+        """Rescan the kernel's variables and the working directory, keeping what is still there ticked."""
+        found = st.scan(self.namespace, self.directory)
+        with self._lock:
+            self.dataframe_boxes = self._boxes(self.dataframe_list, self.dataframe_boxes, found.dataframes)
+            self.model_boxes = self._boxes(self.model_list, self.model_boxes, found.models)
+            self.file_boxes = self._boxes(self.file_list, self.file_boxes, found.files)
+            if found.truncated:
+                more = w.HTML(f"<i>only the first {st.MAX_FILES} entries are listed</i>")
+                self.file_list.children = (*self.file_list.children, more)
+        self.update_preview()
+
+    def _boxes(
+        self, holder: w.VBox, old: dict[str, w.Checkbox], choices: list[st.Choice]
+    ) -> dict[str, w.Checkbox]:
+        boxes = {}
+        for choice in choices:
+            ticked = old[choice.key].value if choice.key in old else False
+            box = w.Checkbox(value=ticked, description=choice.label, indent=False)
+            box.observe(self._changed, names="value")
+            boxes[choice.key] = box
+        holder.children = tuple(boxes.values()) or (w.HTML("<i>none</i>"),)
+        return boxes
+
+    def _changed(self, _change: dict[str, Any]) -> None:
+        self.runner.guard("Preview", self.update_preview)
+
+    def update_preview(self) -> None:
+        self.show_kitfile(st.preview_text(self.state(), self.namespace, self.directory))
+
+    def show_kitfile(self, text: str) -> None:
+        self.kitfile_text = text
+        self.kitfile_view.value = (
+            "<pre class='kitops-kitfile' style='max-height:320px;overflow:auto;white-space:pre;margin:0;"
+            "font-size:12px'>"
+            f"{html.escape(text, quote=False)}</pre>"
+        )
+
+    # -- buttons -----------------------------------------------------------------------------------
+
+    def pack(self) -> None:
+        snapshot = self.state()
+        self.runner.start(
+            "Pack", lambda row: self.ops.pack(snapshot, row), self._packed, self.buttons["Pack"]
+        )
+
+    def _packed(self, outcome: Outcome) -> str:
+        if outcome.kitfile_text is not None:
+            self.show_kitfile(f"# Packed (this is the Kitfile in the ModelKit)\n{outcome.kitfile_text}")
+        for warning in outcome.warnings:
+            self.log.append_stdout(f"warning: {warning}\n")
+        if outcome.warnings:
+            count = len(outcome.warnings)
+            return f"{outcome.summary} ({count} warning{'s' if count > 1 else ''} in the log)"
+        return outcome.summary
+
+    def push(self) -> None:
+        ref = self.reference.value
+        self.runner.start("Push", lambda row: self.ops.push(ref, row), _summary, self.buttons["Push"])
+
+    def pull(self) -> None:
+        ref = self.reference.value
+        self.runner.start("Pull", lambda row: self.ops.pull(ref, row), _summary, self.buttons["Pull"])
+
+    def unpack(self) -> None:
+        ref, target = self.reference.value, self.unpack_dir.value
+        work = lambda row: self.ops.unpack(ref, target, row)  # noqa: E731
+        self.runner.start("Unpack", work, self._after_files, self.buttons["Unpack"])
+
+    def _after_files(self, outcome: Outcome) -> str:
+        self.refresh()
+        return outcome.summary
+
+    def load(self) -> None:
+        ref, dataset, variable = self.reference.value, self.load_dataset.value, self.load_variable.value
+        work = lambda row: self.ops.load(ref, dataset, variable, row)  # noqa: E731
+        self.runner.start("Load", work, self._after_files, self.buttons["Load"])
+
+    def login(self) -> None:
+        """Take the secret out of the Password widget at once, then log in on a worker thread."""
+        secret = self.password.value
+        self.password.value = ""
+        registry, ref, user = self.registry.value, self.reference.value, self.username.value
+        work = lambda _row: self.ops.login(registry, ref, user, secret)  # noqa: E731
+        self.runner.start("Login", work, _summary, self.login_button)
+
+    # -- display -------------------------------------------------------------------------------------
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Wait for every running operation (tests and scripts)."""
+        self.runner.wait(timeout)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle_of = getattr(self.widget, "_repr_mimebundle_", None)
+        bundle = dict(bundle_of(**kwargs) or {}) if callable(bundle_of) else {}
+        bundle["text/plain"] = FALLBACK_TEXT
+        return bundle
+
+    def __repr__(self) -> str:
+        return FALLBACK_TEXT
+
+
+def _checked(boxes: dict[str, w.Checkbox]) -> list[str]:
+    return [key for key, box in boxes.items() if box.value]
+
+
+def _summary(outcome: Outcome) -> str:
+    return outcome.summary

@@ -1,0 +1,304 @@
+"""The widget panel driven like a user would: ``.value`` changes and ``Button.click()``, real registry."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from pathlib import Path
+
+import ipywidgets as w
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from ipywidgets.embed import embed_data
+from sklearn.linear_model import LogisticRegression
+
+from kitops_jupyter import api
+from kitops_jupyter.errors import KitError
+from kitops_jupyter.panel import FALLBACK_TEXT, KitPanel, show_panel
+from tests.registry_fixtures import RegistryServer
+
+
+@pytest.fixture
+def namespace() -> dict[str, object]:
+    rng = np.random.default_rng(7)
+    train = pd.DataFrame({"f1": rng.normal(size=50), "f2": rng.normal(size=50)})
+    train["label"] = (train["f1"] > 0).astype("int64")
+    clf = LogisticRegression().fit(train[["f1", "f2"]], train["label"])
+    return {"train": train, "clf": clf}
+
+
+@pytest.fixture
+def panel(namespace: dict[str, object], tmp_path: Path) -> KitPanel:
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "README.md").write_text("# Churn model\n")
+    (work / "train.py").write_text("print('training')\n")
+    return KitPanel(namespace, directory=work)
+
+
+def _pick(panel: KitPanel, reference: str) -> None:
+    panel.dataframe_boxes["train"].value = True
+    panel.model_boxes["clf"].value = True
+    panel.file_boxes["README.md"].value = True
+    panel.requirements.value = False  # keeps the test fast; the capture itself is tested elsewhere
+    panel.name.value = "churn"
+    panel.version.value = "1.0.0"
+    panel.reference.value = reference
+
+
+def test_lists_kernel_objects_and_files(panel: KitPanel) -> None:
+    assert list(panel.dataframe_boxes) == ["train"]
+    assert list(panel.model_boxes) == ["clf"]
+    assert list(panel.file_boxes) == ["README.md", "train.py"]
+    assert not any(box.value for box in panel.file_boxes.values())
+    assert set(panel.buttons) == {"Pack", "Push", "Pull", "Unpack", "Load"}
+    for field in (
+        panel.name,
+        panel.version,
+        panel.description,
+        panel.authors,
+        panel.license,
+        panel.reference,
+    ):
+        assert isinstance(field, w.Text)
+
+
+def test_kitfile_preview_is_live(panel: KitPanel) -> None:
+    assert "datasets:" not in panel.kitfile_text
+    panel.dataframe_boxes["train"].value = True
+    assert "path: data/train.parquet" in panel.kitfile_text
+    panel.model_boxes["clf"].value = True
+    assert "name: clf" in panel.kitfile_text and "framework: scikit-learn" in panel.kitfile_text
+    panel.file_boxes["train.py"].value = True
+    assert "- path: train.py" in panel.kitfile_text
+    panel.description.value = "Predicts churn"
+    panel.authors.value = "Ana, Bo"
+    panel.license.value = "Apache-2.0"
+    assert "description: Predicts churn" in panel.kitfile_text
+    package = yaml.safe_load(panel.kitfile_text)["package"]
+    assert package["authors"] == ["Ana", "Bo"] and package["license"] == "Apache-2.0"
+    assert "<pre" in panel.kitfile_view.value and "data/train.parquet" in panel.kitfile_view.value
+    panel.dataframe_boxes["train"].value = False
+    assert (
+        "data/train.parquet" not in panel.kitfile_text
+        and "data/train.parquet" not in panel.kitfile_view.value
+    )
+
+
+def test_pack_push_pull_load_with_clicks(
+    panel: KitPanel, namespace: dict[str, object], registry: RegistryServer, repo_name: str, kitops_home: Path
+) -> None:
+    ref = f"{registry.registry}/{repo_name}:v1"
+    _pick(panel, ref)
+
+    panel.buttons["Pack"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert panel.result.text.startswith(f"Packed {ref} sha256:")
+    assert panel.kitfile_text.startswith("# Packed") and "version: " in panel.kitfile_text
+    packed = api.Kit().get(ref)
+    assert [d.path for d in packed.kitfile.datasets] == ["data/train.parquet"]
+    assert [d.path for d in packed.kitfile.docs] == ["README.md"]
+    assert not [p for p in panel.directory.iterdir() if p.name.startswith(".kitops-panel-")]
+
+    panel.buttons["Push"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert panel.result.text.startswith(f"Pushed {ref} {packed.digest[:15]}")
+    assert panel.progress_box.children == ()  # the bar goes away with its operation
+
+    api.Kit().remove(ref)
+    panel.buttons["Pull"].click()
+    panel.wait()
+    assert panel.result.ok and panel.result.text.startswith(f"Pulled {ref} {packed.digest[:15]}")
+    assert api.Kit().get(ref).digest == packed.digest
+
+    panel.load_variable.value = "train_back"
+    panel.buttons["Load"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert panel.result.text.startswith(f"Loaded the dataset of {ref} into train_back (50 rows × 3 columns")
+    pd.testing.assert_frame_equal(namespace["train_back"], namespace["train"])  # type: ignore[arg-type]
+    assert "train_back" in panel.dataframe_boxes  # the new variable is offered at once
+
+    panel.unpack_dir.value = "out"
+    panel.buttons["Unpack"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert (panel.directory / "out" / "README.md").read_text() == "# Churn model\n"
+    assert "out" in panel.file_boxes
+    logged = "".join(o["text"] for o in panel.log.outputs)
+    for verb in ("Packed", "Pushed", "Pulled", "Loaded", "Unpacked"):
+        assert f"{verb} " in logged
+
+
+def test_failing_operation_shows_the_kit_error_message(panel: KitPanel, registry: RegistryServer) -> None:
+    ref = f"{registry.registry}/no/such-model:v1"
+    with pytest.raises(KitError) as expected:
+        api.Kit().pull(ref)
+    panel.reference.value = ref
+    panel.buttons["Pull"].click()
+    panel.wait()
+    assert not panel.result.ok
+    assert panel.result.text == f"Pull failed: {expected.value}"
+    assert "not found" in panel.result.text
+    assert panel.log.outputs[-1] == {
+        "output_type": "stream",
+        "name": "stderr",
+        "text": panel.result.text + "\n",
+    }
+    assert not panel.buttons["Pull"].disabled
+
+    panel.load_variable.value = "not valid"
+    panel.buttons["Load"].click()
+    panel.wait()
+    assert (
+        panel.result.text
+        == "Load failed: 'not valid' is not a valid Python variable name; use letters, digits and _"
+    )
+    panel.reference.value = ""
+    panel.buttons["Push"].click()
+    panel.wait()
+    assert panel.result.text == "Push failed: enter the reference to push first"
+
+
+def test_unexpected_errors_reach_the_panel_with_a_traceback(
+    panel: KitPanel, registry: RegistryServer
+) -> None:
+    class Broken(api.Kit):
+        def push(self, *args: object, **kwargs: object) -> api.PushResult:
+            raise ZeroDivisionError("bug in a callback")
+
+    panel.ops._kit = Broken()
+    panel.reference.value = f"{registry.registry}/x/y:v1"
+    panel.buttons["Push"].click()
+    panel.wait()
+    assert panel.result.text == (
+        "Push failed: unexpected ZeroDivisionError: bug in a callback (traceback in the log below)"
+    )
+    assert any("Traceback" in o["text"] and "ZeroDivisionError" in o["text"] for o in panel.log.outputs)
+
+
+def test_observer_errors_are_shown_not_lost(panel: KitPanel, namespace: dict[str, object]) -> None:
+    del namespace["train"]
+    panel.dataframe_boxes["train"].value = True
+    assert panel.kitfile_text.startswith("# Cannot build a Kitfile yet: the DataFrame 'train' is no longer")
+    panel.refresh_button.click()
+    assert "train" not in panel.dataframe_boxes
+
+
+def test_work_runs_off_the_main_thread_with_one_bar_per_operation(
+    panel: KitPanel, registry: RegistryServer
+) -> None:
+    release = threading.Event()
+    seen: list[tuple[str, float, str]] = []
+
+    class Slow(api.Kit):
+        def push(self, source: str, destination: str | None = None, *, progress=None):  # type: ignore[no-untyped-def]
+            seen.append(("push", 0.0, threading.current_thread().name))
+            progress(512, 2048)
+            assert release.wait(30)
+            raise api.NotFound(f"{source} is not in the local store")
+
+        def pull(self, reference: str, *, progress=None):  # type: ignore[no-untyped-def]
+            seen.append(("pull", 0.0, threading.current_thread().name))
+            assert release.wait(30)
+            raise api.NotFound(f"{reference} is not in the registry")
+
+    panel.ops._kit = Slow()
+    panel.reference.value = f"{registry.registry}/slow/model:v1"
+    panel.buttons["Push"].click()
+    panel.buttons["Pull"].click()
+    assert panel.buttons["Push"].disabled and panel.buttons["Pull"].disabled
+    assert len(panel.progress_box.children) == 2
+    bars = [row.children[0] for row in panel.progress_box.children]
+    assert [bar.description for bar in bars] == ["Push", "Pull"]
+    for _ in range(100):
+        if bars[0].value == 0.25:
+            break
+        threading.Event().wait(0.02)
+    assert bars[0].value == 0.25
+    assert panel.progress_box.children[0].children[1].value == "512 B of 2.0 KiB"
+    assert all(name.startswith("kitops-panel-") for _, _, name in seen)
+    assert threading.current_thread() is threading.main_thread()
+    release.set()
+    panel.wait()
+    assert panel.progress_box.children == ()
+    assert not panel.buttons["Push"].disabled
+
+
+def test_login_clears_the_password_and_keeps_it_out_of_widget_state(
+    panel: KitPanel, tls_registry: RegistryServer, kitops_home: Path
+) -> None:
+    kit = api.Kit(network=api.NetworkOptions(ca_bundle=tls_registry.ca_file))
+    panel.ops._kit = kit
+    secret = tls_registry.password
+    panel.reference.value = f"{tls_registry.registry}/team/model:v1"
+    panel.username.value = tls_registry.username
+    panel.password.value = secret
+    panel.login_button.click()
+    assert panel.password.value == ""  # cleared before the login even started
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert panel.result.text.startswith(
+        f"Login succeeded for {tls_registry.username} at {tls_registry.registry}"
+    )
+    stored = json.loads((kitops_home / "credentials.json").read_text())["auths"][tls_registry.registry][
+        "auth"
+    ]
+    assert base64.b64decode(stored).decode() == f"{tls_registry.username}:{secret}"  # api.login got it
+    saved = json.dumps(embed_data(views=[panel.widget]))  # what a notebook saves as widget state
+    assert secret not in saved and panel.password.model_id in saved
+    assert secret not in json.dumps(w.Widget.get_manager_state())
+    assert secret not in repr(panel.state())
+
+    panel.password.value = "wrong-" + secret
+    panel.login_button.click()
+    assert panel.password.value == ""
+    panel.wait()
+    assert not panel.result.ok and "login to" in panel.result.text and secret not in panel.result.text
+
+
+def test_text_fallback_where_widgets_cannot_render(
+    namespace: dict[str, object], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    panel = show_panel(namespace, directory=tmp_path)  # no widget frontend here: display() prints text
+    assert capsys.readouterr().out.strip() == FALLBACK_TEXT
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"] == FALLBACK_TEXT and "%kit" in FALLBACK_TEXT
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert repr(panel) == FALLBACK_TEXT
+    panel.widget.close()
+    assert panel._repr_mimebundle_() == {"text/plain": FALLBACK_TEXT}
+
+
+def test_default_namespace_is_the_ipython_user_namespace(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, registry: RegistryServer, repo_name: str
+) -> None:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.md").write_text("# notes\n")
+    shell.user_ns["frame_for_panel"] = pd.DataFrame({"a": [1, 2, 3]})
+    try:
+        panel = show_panel()
+        assert panel.namespace is shell.user_ns and panel.directory == tmp_path
+        assert "frame_for_panel" in panel.dataframe_boxes and "notes.md" in panel.file_boxes
+        panel.dataframe_boxes["frame_for_panel"].value = True
+        panel.requirements.value = False
+        panel.reference.value = f"{registry.registry}/{repo_name}:v1"
+        for button in ("Pack", "Push"):
+            panel.buttons[button].click()
+            panel.wait()
+            assert panel.result.ok, panel.result.text
+        panel.load_variable.value = "frame_back"
+        panel.buttons["Load"].click()
+        panel.wait()
+        pd.testing.assert_frame_equal(shell.user_ns["frame_back"], shell.user_ns["frame_for_panel"])
+    finally:
+        shell.user_ns.pop("frame_for_panel", None)
+        shell.user_ns.pop("frame_back", None)

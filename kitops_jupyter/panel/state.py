@@ -15,6 +15,7 @@ scripts, notebooks) code.
 from __future__ import annotations
 
 import importlib.util
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +26,7 @@ import yaml
 from ..capture import file_stem
 from ..capture.dataframes import describe_frame, find_dataframes
 from ..capture.models import find_models, framework_of
+from ..core.kitfile import dump_kitfile, parse_config_json
 from ..core.secrets import excluded_reason
 from ..errors import InvalidArgument, KitError
 
@@ -269,10 +271,9 @@ def final_document(capture_text: str, files: list[str], directory: Path) -> dict
 
 
 def dump_document(doc: Mapping[str, Any]) -> str:
-    """YAML text of a Kitfile document, block style, in the document's key order."""
-    return yaml.safe_dump(
-        dict(doc), sort_keys=False, allow_unicode=True, default_flow_style=False, width=1000
-    )
+    """Kitfile text of a document, through the Kitfile model so it reads exactly as kit writes it."""
+    kitfile = parse_config_json(json.dumps(dict(doc)).encode("utf-8"), "the panel's Kitfile")
+    return dump_kitfile(kitfile)
 
 
 def preview_text(state: PanelState, namespace: Mapping[str, object], directory: Path) -> str:

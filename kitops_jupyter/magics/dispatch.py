@@ -1,0 +1,92 @@
+"""From a ``%kit`` line to a result: split, find the verb (or suggest one), parse, run.
+
+Errors leave here as :class:`CommandError` (a bad line) or a ``KitError`` from the api; the magics
+class turns both into IPython's ``UsageError`` (one line, no traceback).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from typing import Any
+
+from .context import Context
+from .parser import ArgumentsError, HelpShown, did_you_mean
+from .verbs import Verb, all_verbs, build_parser, overview
+
+__all__ = ["CommandError", "command_lines", "expand", "find_verb", "run_line", "split_line"]
+
+
+class CommandError(Exception):
+    """A ``%kit`` line that cannot run as written; ``str()`` says why and what to type instead."""
+
+
+def split_line(line: str) -> list[str]:
+    """Shell-like words: quotes group, an unquoted ``#`` starts a comment."""
+    try:
+        return shlex.split(line, comments=True, posix=True)
+    except ValueError as err:
+        raise CommandError(f"%kit: cannot split the line: {err} (check the quotes)") from None
+
+
+def find_verb(name: str) -> Verb:
+    """The verb called ``name``, or a CommandError with "did you mean"."""
+    verbs = all_verbs()
+    if name in verbs:
+        return verbs[name]
+    if name == "kitfile":
+        raise CommandError("kitfile is a cell magic: start a cell with %%kitfile DIRECTORY, then the Kitfile")
+    hint = did_you_mean(name, verbs) or " Run %kit alone to see them all."
+    raise CommandError(f"%kit: unknown verb {name!r}.{hint}")
+
+
+def run_line(ctx: Context, line: str) -> Any:
+    """Run one ``%kit`` line; ``None`` after help."""
+    argv = split_line(line)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(overview(ctx))
+        return None
+    verb = find_verb(argv[0])
+    try:
+        args = build_parser(verb).parse_line(argv[1:])
+    except HelpShown:
+        return None
+    except ArgumentsError as err:
+        raise CommandError(str(err)) from None
+    assert verb.run is not None
+    ctx.verb = verb.name
+    return verb.run(ctx, args)
+
+
+def parse_cell_line(verb: Verb, line: str) -> Any:
+    """Parse a cell magic's first line against its table row (``None`` after help)."""
+    try:
+        return build_parser(verb).parse_line(split_line(line))
+    except HelpShown:
+        return None
+    except ArgumentsError as err:
+        raise CommandError(str(err)) from None
+
+
+def command_lines(cell: str) -> list[str]:
+    """The commands of a ``%%kit`` cell: non-blank lines not starting with ``#``; a ``%kit `` prefix is optional."""
+    commands = []
+    for raw in cell.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        for prefix in ("%kit ", "kit "):
+            if line.startswith(prefix):
+                line = line[len(prefix) :]
+        commands.append(line)
+    return commands
+
+
+def expand(line: str, namespace: Mapping[str, Any]) -> str:
+    """``{expr}`` and ``$name`` from the namespace, as IPython does for a line magic's arguments."""
+    from IPython.utils.text import DollarFormatter
+
+    try:
+        return DollarFormatter().vformat(line, args=[], kwargs=dict(namespace))
+    except Exception:  # same as IPython's var_expand: leave the line alone when it does not format
+        return line

@@ -1,0 +1,191 @@
+"""Handlers for the ``kit`` CLI's own verbs: parse result in, one ``api`` call, a result object out.
+
+Each handler takes the :class:`~.context.Context` and the parsed ``argparse.Namespace`` built from
+the verb table (``verbs.py``), and returns what the cell shows (or ``None``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ..api import Kit
+from ..core import listing
+from ..core.kitfile import dump_kitfile
+from ..core.reference import display_name
+from ..errors import NotFound
+from .context import Context
+from .results import DiffResult, KitfileResult, ModelKitList, ModelKitResult, PushedResult, short_digest
+from .secretscan import check_for_secrets
+
+__all__ = [
+    "diff",
+    "info",
+    "init",
+    "inspect",
+    "list_",
+    "pack",
+    "pack_directory",
+    "prefer_local",
+    "pull",
+    "push",
+    "remove",
+    "tag",
+    "unpack",
+]
+
+
+def prefer_local(ctx: Context, kit: Kit, reference: str) -> str:
+    """``reference`` if the local store has it, else the reference with the default registry."""
+    qualified = ctx.qualify(reference)
+    if qualified == reference:
+        return reference
+    try:
+        kit.get(reference)
+    except (NotFound, ValueError):
+        return qualified
+    return reference
+
+
+# -- local verbs ---------------------------------------------------------------------------------
+
+
+def init(ctx: Context, args: argparse.Namespace) -> KitfileResult:
+    """``kit init DIR``: a Kitfile from the directory's files (secrets and junk left out)."""
+    directory = args.directory or "."
+    generated = ctx.kit(args).init(
+        directory, name=args.name or "", description=args.desc or "", author=args.author or "",
+        force=args.force,
+    )  # fmt: skip
+    notes = [f"left out {item.path}: {item.reason}" for item in generated.left_out]
+    ctx.say(f"Saved {Path(directory) / 'Kitfile'}")
+    return KitfileResult(dump_kitfile(generated.kitfile), f"{Path(directory) / 'Kitfile'}", notes)
+
+
+def pack(ctx: Context, args: argparse.Namespace) -> object:
+    """``kit pack DIR -t TAG``; with kernel options (``--model``, ``--dataset``) see ``kernel.py``."""
+    from . import kernel
+
+    if kernel.wants_kernel(args):
+        return kernel.pack_from_kernel(ctx, args)
+    directory = Path(args.directory or ".")
+    if not args.allow_secrets:
+        check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")
+    return pack_directory(ctx, directory, args.tag, args.file, args.compression)
+
+
+def pack_directory(
+    ctx: Context, directory: Path, tag: str | None, kitfile: str | None, compression: str | None
+) -> ModelKitResult:
+    """Pack with one progress display and a summary line; warnings are printed as they come."""
+    with ctx.operation(f"Packing {tag or directory}") as op:
+        result = ctx.kit().pack(
+            directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
+            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"),
+        )  # fmt: skip
+        shown = ModelKitResult.from_pack(result)
+        op.finish("Packed", shown.names(), result.digest, shown.size)
+    return shown
+
+
+def list_(ctx: Context, args: argparse.Namespace) -> ModelKitList:
+    """``kit list [REPOSITORY]``: local ModelKits, or the tags of a remote repository."""
+    repository = ctx.qualify(args.repository) if args.repository else None
+    return ModelKitList(ctx.kit(args).list(repository), args.format)
+
+
+def inspect(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
+    """``kit inspect REF [--remote]``: text is kit's JSON, HTML the layers table."""
+    reference = ctx.qualify(args.reference) if args.remote else args.reference
+    found = ctx.kit(args).inspect(reference, remote=args.remote)
+    kit_json = listing.inspect_json(found.digest, found.manifest, found.kitfile)
+    return ModelKitResult.from_info("Inspected", found, kit_json)
+
+
+def info(ctx: Context, args: argparse.Namespace) -> KitfileResult:
+    """``kit info REF [--remote]``: the Kitfile."""
+    reference = ctx.qualify(args.reference) if args.remote else args.reference
+    return KitfileResult(listing.info_yaml(ctx.kit(args).info(reference, remote=args.remote)))
+
+
+def _diff_side(ctx: Context, kit: Kit, reference: str) -> str:
+    if reference.startswith("local://"):
+        return reference
+    if reference.startswith("remote://"):
+        return ctx.qualify(reference)
+    return prefer_local(ctx, kit, reference)
+
+
+def diff(ctx: Context, args: argparse.Namespace) -> DiffResult:
+    """``kit diff A B`` (``local://`` and ``remote://`` prefixes pick the side)."""
+    kit = ctx.kit(args)
+    first, second = _diff_side(ctx, kit, args.first), _diff_side(ctx, kit, args.second)
+    return DiffResult(kit.diff(first, second), first, second)
+
+
+def tag(ctx: Context, args: argparse.Namespace) -> None:
+    """``kit tag SOURCE TARGET``."""
+    target = ctx.kit(args).tag(args.source, args.target)
+    ctx.say(f"Tagged {args.source} as {target.display()}")
+
+
+def remove(ctx: Context, args: argparse.Namespace) -> None:
+    """``kit remove REF`` / ``--all`` / ``--remote``."""
+    kit = ctx.kit(args)
+    if args.remote:
+        if not args.reference:
+            ctx.say("give the reference to remove from its registry")
+            return
+        ctx.say(kit.remove_remote(ctx.qualify(args.reference), force=args.force))
+        return
+    results = kit.remove(args.reference, all=args.all, force=args.force)
+    for result in results:
+        repo = display_name(result.repo_key)
+        names = [f"{repo}:{tag}" for tag in result.untagged] or [f"{repo}@{short_digest(result.digest)}"]
+        freed = f", freed {listing.format_size(result.freed)}" if result.freed else ""
+        ctx.say(f"Removed {', '.join(names)} ({short_digest(result.digest)}){freed}")
+    if not results:
+        ctx.say("Nothing to remove")
+
+
+def unpack(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
+    """``kit unpack REF -d DIR --filter …``: only the layers the filters select are fetched."""
+    kit = ctx.kit(args)
+    reference = prefer_local(ctx, kit, args.reference)
+    directory = args.dir or "."
+    with ctx.operation(f"Unpacking {reference}") as op:
+        found = kit.unpack(
+            reference, directory, filters=args.filter or (), overwrite=args.overwrite,
+            ignore_existing=args.ignore_existing, progress=op.progress,
+        )  # fmt: skip
+        shown = ModelKitResult.from_info(f"Unpacked into {directory}:", found)
+        op.finish("Unpacked", reference, found.digest, op.seen[1] or shown.size, f" into {directory}")
+    return shown
+
+
+# -- registry verbs ------------------------------------------------------------------------------
+
+
+def push(ctx: Context, args: argparse.Namespace) -> PushedResult:
+    """``kit push SOURCE [DESTINATION]``; a source without registry goes to the default registry."""
+    kit = ctx.kit(args)
+    destination = ctx.qualify(args.destination) if args.destination else None
+    if destination is None and ctx.qualify(args.source) != args.source:
+        destination = ctx.qualify(args.source)
+    size = sum(layer.size for layer in kit.get(args.source).manifest.layers)
+    with ctx.operation(f"Pushing {destination or args.source}") as op:
+        result = kit.push(args.source, destination, progress=op.progress)
+        shown = PushedResult(result, size)
+        extra = f" ({len(result.uploaded)} blobs sent, {len(result.skipped)} already there)"
+        op.finish("Pushed", str(result.reference), result.digest, size, extra)
+    return shown
+
+
+def pull(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
+    """``kit pull REF``: into the local store; blobs already there are not downloaded again."""
+    reference = ctx.qualify(args.reference)
+    with ctx.operation(f"Pulling {reference}") as op:
+        found = ctx.kit(args).pull(reference, progress=op.progress)
+        shown = ModelKitResult.from_info("Pulled", found)
+        op.finish("Pulled", reference, found.digest, shown.size)
+    return shown

@@ -5,6 +5,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 
+def load_dataset(reference: str, name: str | None = None, *, allow_pickle: bool = False) -> object:
+    """A dataset of a ModelKit as a pandas DataFrame, fetching only its layer (see ``api.load_dataset``)."""
+    from .api import load_dataset as load
+
+    return load(reference, name, allow_pickle=allow_pickle)
+
+
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext kitops_jupyter``: register ``%kit``, ``%%kit`` and ``%%kitfile`` (IPython imported lazily)."""
     from .magics import load

@@ -243,3 +243,35 @@ def _entries(kitfile):  # type: ignore[no-untyped-def]
     from kitops_jupyter.core.kitfile import layer_entries
 
     return layer_entries(kitfile)
+
+
+def test_top_level_load_dataset(project: Path) -> None:
+    import kitops_jupyter
+
+    api.pack(project, tag="demo/clf:v1")
+    assert list(kitops_jupyter.load_dataset("demo/clf:v1", "train")["y"]) == [2, 4]
+
+
+def test_interrupt_cancels_parallel_transfers() -> None:
+    import threading
+
+    from kitops_jupyter.core.registry.parallel import run_parallel
+
+    cancelled = threading.Event()
+
+    def slow(cancel: threading.Event) -> None:
+        if not cancel.wait(5):
+            raise AssertionError("never cancelled")
+        cancelled.set()
+
+    def interrupt(_: threading.Event) -> None:
+        import os
+        import signal
+        import time
+
+        time.sleep(0.3)  # let the main thread reach its wait for the transfers
+        os.kill(os.getpid(), signal.SIGINT)  # what the kernel's stop button sends while the main thread waits
+
+    with pytest.raises(KeyboardInterrupt):
+        run_parallel([slow, interrupt], concurrency=2)
+    assert cancelled.is_set()

@@ -47,7 +47,13 @@ def run_parallel(tasks: Sequence[Callable[[threading.Event], T]], concurrency: i
         max_workers=min(concurrency, len(tasks)), thread_name_prefix="kit-transfer"
     ) as pool:
         futures: list[Future[T]] = [pool.submit(task, cancel) for task in tasks]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        try:
+            done = _wait_interruptibly(futures)
+        except BaseException:  # KeyboardInterrupt (the kernel's stop button): stop every transfer now
+            cancel.set()
+            for future in futures:
+                future.cancel()
+            raise
         failed = next((f for f in futures if f in done and f.exception() is not None), None)
         if failed is not None:
             cancel.set()
@@ -58,3 +64,12 @@ def run_parallel(tasks: Sequence[Callable[[threading.Event], T]], concurrency: i
             assert error is not None
             raise error
     return [f.result() for f in futures]
+
+
+def _wait_interruptibly(futures: list[Future[T]]) -> set[Future[T]]:
+    """``wait(FIRST_EXCEPTION)`` in short slices: a blocked main thread would only see Ctrl-C or the
+    kernel's stop button once the transfers ended, so it wakes up to let KeyboardInterrupt through."""
+    while True:
+        done, pending = wait(futures, timeout=0.2, return_when=FIRST_EXCEPTION)
+        if not pending or any(f.exception() is not None for f in done):
+            return done

@@ -113,11 +113,9 @@ def write_project(folder: Path, name: str = "demo-model", model: bytes = b"weigh
 
 
 def _free_port() -> int:
-    import socket
+    from kitops_jupyter.devregistry import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 def _isolated_env(home: Path) -> dict[str, str]:

@@ -26,15 +26,11 @@ import json
 import os
 import re
 import secrets
-import shutil
 import socket
-import ssl
 import struct
-import subprocess
 import tarfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,74 +39,22 @@ from typing import Any
 
 import pytest
 
-__all__ = ["FaultProxy", "RegistryServer", "start_registry"]
+from kitops_jupyter import devregistry
+from kitops_jupyter.devregistry import RunningRegistry, free_port
 
-REGISTRY_BIN = shutil.which("docker-registry") or "/usr/bin/docker-registry"
-
+__all__ = ["FaultProxy", "RegistryServer", "free_port", "start_registry"]
 
 @dataclass
-class RegistryServer:
-    """A running ``docker-registry`` process."""
+class RegistryServer(RunningRegistry):
+    """A running ``docker-registry`` (see :mod:`kitops_jupyter.devregistry`) plus its test login."""
 
-    port: int
-    storage: Path
-    process: subprocess.Popen[bytes]
-    log: Path
-    scheme: str = "http"
-    ca_file: Path | None = None
     username: str = ""
     password: str = field(default="", repr=False)
-
-    @property
-    def registry(self) -> str:
-        return f"127.0.0.1:{self.port}"
 
     def blob_data(self, digest: str) -> Path:
         """Where the registry keeps a blob's bytes (to corrupt it on purpose)."""
         hex_ = digest.split(":", 1)[1]
         return self.storage / "docker" / "registry" / "v2" / "blobs" / "sha256" / hex_[:2] / hex_ / "data"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _config(root: Path, port: int, tls: tuple[Path, Path] | None, htpasswd: Path | None) -> Path:
-    lines = [
-        "version: 0.1",
-        "log:",
-        "  level: error",
-        "  accesslog:",
-        "    disabled: true",
-        "storage:",
-        "  filesystem:",
-        f"    rootdirectory: {root / 'data'}",
-        "  delete:",
-        "    enabled: true",
-        "  maintenance:",
-        "    uploadpurging:",
-        "      enabled: false",
-        "http:",
-        f"  addr: 127.0.0.1:{port}",
-    ]
-    if tls:
-        lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
-    if htpasswd:
-        lines += ["auth:", "  htpasswd:", "    realm: kitops-test", f"    path: {htpasswd}"]
-    path = root / "config.yml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 def start_registry(
@@ -120,41 +64,10 @@ def start_registry(
     htpasswd: Path | None = None,
     ca_file: Path | None = None,
 ) -> RegistryServer:
-    """Start ``docker-registry`` under ``root`` and wait until it answers ``/v2/``."""
-    root.mkdir(parents=True, exist_ok=True)
-    for _ in range(3):
-        port = free_port()
-        log = root / "registry.log"
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                [REGISTRY_BIN, "serve", str(_config(root, port, tls, htpasswd))],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-        server = RegistryServer(port, root / "data", proc, log, "https" if tls else "http", ca_file)
-        if _wait_ready(server):
-            return server
-        server.stop()
-    raise RuntimeError(f"docker-registry did not start; see {log}:\n{log.read_text()[-2000:]}")
-
-
-def _wait_ready(server: RegistryServer, timeout: float = 10.0) -> bool:
-    context = ssl.create_default_context(cafile=str(server.ca_file)) if server.ca_file else None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            return False
-        try:
-            urllib.request.urlopen(f"{server.scheme}://{server.registry}/v2/", timeout=1, context=context)
-            return True
-        except urllib.error.HTTPError as exc:
-            if exc.code == 401:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
+    """Start ``docker-registry`` under ``root`` on a free loopback port, waiting until it answers."""
+    running = devregistry.start_registry(root, tls=tls, htpasswd=htpasswd, ca_file=ca_file)
+    fields = {f.name: getattr(running, f.name) for f in dataclasses.fields(RunningRegistry)}
+    return RegistryServer(**fields)
 
 
 # -- TLS material and htpasswd --------------------------------------------------------------------
@@ -548,10 +461,10 @@ def make_modelkit(
 
 
 def _require_registry() -> None:
-    if not os.path.exists(REGISTRY_BIN):
-        pytest.fail(
-            "docker-registry is not installed: run scripts/setup (apt-get install -y docker-registry)"
-        )
+    try:
+        devregistry.find_registry_binary()
+    except devregistry.RegistryNotAvailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

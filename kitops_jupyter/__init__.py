@@ -12,6 +12,13 @@ def load_dataset(reference: str, name: str | None = None, *, allow_pickle: bool 
     return load(reference, name, allow_pickle=allow_pickle)
 
 
+def show_panel(namespace: object = None, kit: object = None, **options: object) -> object:
+    """Display the ModelKit widget panel (``%kit panel``); see :func:`kitops_jupyter.panel.show_panel`."""
+    from .panel import show_panel as show
+
+    return show(namespace, kit, **options)  # type: ignore[arg-type]
+
+
 def load_ipython_extension(ipython: object) -> None:
     """``%load_ext kitops_jupyter``: register ``%kit``, ``%%kit`` and ``%%kitfile`` (IPython imported lazily)."""
     from .magics import load

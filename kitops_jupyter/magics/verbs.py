@@ -9,7 +9,6 @@ Nothing else in the package names a verb or a flag.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -201,16 +200,16 @@ _VERB_LIST = (
 
 
 def _show_panel(ctx: Context, args: argparse.Namespace) -> None:
-    """The panel displays itself; returning it too would show it twice."""
-    show_panel = importlib.import_module("kitops_jupyter.panel").show_panel
+    """The panel displays itself; returning it too would show it twice.
+
+    Reached through the package root, which composes the adapters: the magics never import the panel.
+    """
+    from .. import show_panel
+
     show_panel(ctx.namespace, kit=ctx.kit())
 
 
 def _panel_verb() -> tuple[Verb, ...]:
-    """``panel`` exists only when ``kitops_jupyter.panel`` is installed (it is not imported here)."""
-    spec = importlib.util.find_spec("kitops_jupyter.panel")
-    if spec is None or spec.origin is None:
-        return ()
     return (Verb("panel", "Open the ModelKit widget panel", (), _show_panel, ("%kit panel",), True),)
 
 

@@ -163,7 +163,8 @@ class Kit:
         """Unpack a ModelKit into ``directory`` (``kit unpack REF -d DIR --filter ...``).
 
         From the local store when it is there; otherwise straight from the registry, fetching only
-        the layers the filters select and storing nothing.
+        the layers the filters select and storing nothing. When the model is selected, the model of
+        a parent ModelKit that ``model.path`` references is unpacked first (recursively).
         """
         ref = _parse(reference)
         if self.store.find(ref) is None and not ref.is_local_only:
@@ -175,18 +176,32 @@ class Kit:
                 overwrite=overwrite,
                 ignore_existing=ignore_existing,
                 progress=progress,
+                store=self.store,
             )
             return self.inspect(reference, remote=True)
         found = self.get(reference)
+        parsed = parse_filters(list(filters))
+        how: dict[str, Any] = {
+            "overwrite": overwrite,
+            "ignore_existing": ignore_existing,
+            "progress": progress,
+        }
+        reg.unpack_parents(
+            found.reference,
+            found.kitfile,
+            Path(directory),
+            parsed,
+            store=self.store,
+            options=self.network,
+            **how,
+        )
         unpack_modelkit(
             found.manifest,
             found.kitfile,
             lambda d: self.store.open_blob(d.digest),
             Path(directory),
-            filters=parse_filters(list(filters)),
-            overwrite=overwrite,
-            ignore_existing=ignore_existing,
-            progress=progress,
+            filters=parsed,
+            **how,
         )
         return found
 

@@ -21,6 +21,7 @@ from .kitfile import config_json as kitfile_config_json
 from .layerwalk import TarEntry, walk_layer
 from .layerwrite import write_layer
 from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
+from .parents import parent_reference
 from .progress import ByteProgress, ProgressCallback
 from .reference import Reference, parse_reference
 from .store import LocalStore
@@ -81,7 +82,7 @@ def pack(
 
     references = _references(tag)
     kitfile = _load(context, kitfile_path, kitfile_text, note)
-    layers = _plan_layers(context, kitfile, note)
+    layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), note)
     counter = ByteProgress(sum(layer.size for layer in layers), progress)
     descriptors = [_write(layer, compression, store, counter) for layer in layers]
     if not descriptors:
@@ -131,11 +132,25 @@ def _load(
     return kitfile
 
 
-def _plan_layers(context: Path, kitfile: Kitfile, note: Callable[[str], None]) -> list[_PlannedLayer]:
+def _parent_paths(kitfile: Kitfile, store: LocalStore) -> list[str]:
+    """Layer paths of the parent ModelKit ``model.path`` references, if it is in the store (§3.3)."""
+    ref = parent_reference(kitfile)
+    desc = store.find(ref) if ref is not None else None
+    if desc is None:
+        return []
+    return [
+        str(getattr(e, "path", ""))
+        for _, e in layer_entries(store.read_kitfile(store.read_manifest(desc.digest)))
+    ]
+
+
+def _plan_layers(
+    context: Path, kitfile: Kitfile, parent_paths: list[str], note: Callable[[str], None]
+) -> list[_PlannedLayer]:
     rules = IgnoreRules.load(context)
     entries = layer_entries(kitfile)
     fields = _field_names(kitfile)
-    all_paths = [str(getattr(entry, "path", "")) for _, entry in entries]
+    all_paths = [str(getattr(entry, "path", "")) for _, entry in entries] + parent_paths
     plan = []
     for base, entry in entries:
         raw = str(getattr(entry, "path", ""))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_credentials, login, logout
 from .client import RegistryClient, RegistryOptions
-from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack
+from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
 from .transfer import PullResult, PushResult, pull, push
 
@@ -34,4 +34,5 @@ __all__ = [
     "remote_list",
     "remote_remove",
     "remote_unpack",
+    "unpack_parents",
 ]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ...errors import InvalidArgument, NotAModelKit, RegistryError
 from ..manifest import Descriptor, Manifest
 from ..modelpack import modelkit_kitfile
+from ..parents import MODEL_ONLY, missing_parent, parent_chain, selects_model
 from ..progress import ProgressCallback
 from ..reference import Reference
 from .client import RegistryClient, RegistryOptions
@@ -26,7 +27,8 @@ from .transfer import remote_manifest, remote_reference
 
 if TYPE_CHECKING:
     from ..kitfile import Kitfile
-    from ..unpack import PlannedLayer
+    from ..store import LocalStore
+    from ..unpack import Filter, PlannedLayer
 
 __all__ = [
     "RemoteModelKit",
@@ -35,6 +37,7 @@ __all__ = [
     "remote_list",
     "remote_remove",
     "remote_unpack",
+    "unpack_parents",
 ]
 
 
@@ -148,10 +151,14 @@ def remote_unpack(
     overwrite: bool = False,
     ignore_existing: bool = False,
     progress: ProgressCallback | None = None,
+    store: LocalStore | None = None,
+    parents: bool = True,
 ) -> list[PlannedLayer]:
     """Unpack a remote ModelKit into ``target`` streaming only the layers ``filters`` select.
 
-    Nothing is written to the local store. Returns the layers that were unpacked.
+    Nothing is written to the local store. When the model is selected, the models of parent
+    ModelKits (``model.path`` references) are unpacked first, from ``store`` when it holds them.
+    Returns the layers of this ModelKit that were unpacked.
     """
     from ..unpack import parse_filters, plan_unpack, unpack_layers, write_unpacked_kitfile
 
@@ -163,6 +170,9 @@ def remote_unpack(
         kit = _fetch(client, ref)
         plan = plan_unpack(kit.manifest, kit.kitfile, parsed)
         what = f"unpack {ref}"
+        if parents:
+            how = {"overwrite": overwrite, "ignore_existing": ignore_existing, "progress": progress}
+            unpack_parents(ref, kit.kitfile, Path(target), parsed, store=store, options=options, **how)
 
         def open_blob(desc: Descriptor) -> Any:
             return RemoteBlob(client, ref.repository, desc, what)
@@ -177,3 +187,55 @@ def remote_unpack(
         )
     write_unpacked_kitfile(kit.kitfile, Path(target), parsed, overwrite=overwrite)
     return plan
+
+
+def unpack_parents(
+    child: Reference,
+    kitfile: Kitfile,
+    target: Path,
+    filters: list[Filter],
+    *,
+    store: LocalStore | None = None,
+    options: RegistryOptions | None = None,
+    **how: Any,
+) -> list[Reference]:
+    """Unpack the model of every parent ModelKit of ``child``, farthest first (§4.2, #840).
+
+    Only when ``filters`` select the model. Each parent comes from ``store`` if it is there, else
+    straight from its registry (model layers only). ``how``: overwrite, ignore_existing, progress.
+    """
+    if not selects_model(filters):
+        return []
+    chain = parent_chain(child, kitfile, partial(_parent_kitfile, store, options))
+    for ref in reversed(chain):
+        _unpack_parent_model(ref, target, store, options, how)
+    return chain
+
+
+def _parent_kitfile(
+    store: LocalStore | None, options: RegistryOptions | None, ref: Reference
+) -> tuple[Reference, Kitfile]:
+    if store is not None and (desc := store.find(ref)) is not None:
+        return ref, store.read_kitfile(store.read_manifest(desc.digest))
+    if ref.is_local_only:
+        raise missing_parent(ref)
+    return ref, fetch_modelkit(ref, options=options).kitfile
+
+
+def _unpack_parent_model(
+    ref: Reference,
+    target: Path,
+    store: LocalStore | None,
+    options: RegistryOptions | None,
+    how: dict[str, Any],
+) -> None:
+    from ..unpack import unpack_modelkit
+
+    if store is not None and (desc := store.find(ref)) is not None:
+        manifest, local = store.read_manifest(desc.digest), store
+        kitfile = local.read_kitfile(manifest)
+        unpack_modelkit(
+            manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY, **how
+        )
+    else:
+        remote_unpack(ref, target, filters=["model"], options=options, parents=False, **how)

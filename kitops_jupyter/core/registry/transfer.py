@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnreachable, StoreError
 from .. import mediatypes
 from ..digest import hex_of
+from ..kitfile import Kitfile
 from ..manifest import Descriptor, Manifest
+from ..parents import missing_parent, parent_chain
 from ..progress import ByteProgress, ProgressCallback
 from ..reference import Reference, parse_reference
 from ..store import LocalStore
@@ -48,6 +50,7 @@ class PullResult:
     downloaded: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # already in the local store
     bytes_downloaded: int = 0
+    parents: list[Reference] = field(default_factory=list)  # parent ModelKits pulled (or found) too
 
 
 def as_reference(value: Reference | str, default_tag: str | None = "latest") -> tuple[Reference, list[str]]:
@@ -198,8 +201,33 @@ def pull(
     options: RegistryOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> PullResult:
-    """Pull the ModelKit at ``reference`` into the local store and tag it locally."""
+    """Pull the ModelKit at ``reference`` into the local store and tag it locally.
+
+    A ModelKit whose ``model.path`` references another ModelKit pulls that one too, recursively
+    (§7); a parent without a registry must already be in the local store.
+    """
     ref, _ = remote_reference(reference, "pull")
+    result = _pull_one(store, ref, options, progress)
+    kitfile = store.read_kitfile(store.read_manifest(result.digest))
+    load = partial(_pull_parent, store, options, progress)
+    return replace(result, parents=parent_chain(ref, kitfile, load))
+
+
+def _pull_parent(
+    store: LocalStore, options: RegistryOptions | None, progress: ProgressCallback | None, ref: Reference
+) -> tuple[Reference, Kitfile]:
+    if not ref.is_local_only:
+        digest = _pull_one(store, ref, options, progress).digest
+    elif (desc := store.find(ref)) is not None:
+        digest = desc.digest
+    else:
+        raise missing_parent(ref)
+    return ref, store.read_kitfile(store.read_manifest(digest))
+
+
+def _pull_one(
+    store: LocalStore, ref: Reference, options: RegistryOptions | None, progress: ProgressCallback | None
+) -> PullResult:
     what = f"pull {ref}"
     with RegistryClient(ref.registry, options) as client:
         manifest, data, desc = remote_manifest(client, ref, what)

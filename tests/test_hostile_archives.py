@@ -39,7 +39,7 @@ def header(
     size_field: bytes | None = None,
     checksum_delta: int = 0,
 ) -> bytes:
-    """One 512-byte header laid out like Go's writer (kitops-format §3.2)."""
+    """One 512-byte header laid out like Go's writer (docs/format.md §3.2)."""
     block = bytearray(512)
     block[0:100] = name.encode()[:100].ljust(100, b"\0")
     block[100:108] = f"{mode:07o}\0".encode()

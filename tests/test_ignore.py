@@ -1,4 +1,4 @@
-""".kitignore semantics must equal moby/patternmatcher + ignorefile as kit uses them (kitops-format §3.3).
+""".kitignore semantics must equal moby/patternmatcher + ignorefile as kit uses them (docs/format.md §3.3).
 
 ``TABLE`` was produced by running Go (patternmatcher v0.6.0, the version kit v1.7 pins) over ``PATHS``
 with ``ignorefile.ReadAll`` + kit's four always-ignored names + ``MatchesOrParentMatches``. Each key is

@@ -1,4 +1,4 @@
-"""walk_layer must visit the context exactly like kit's filepath.Walk-based packer (kitops-format §3.1)."""
+"""walk_layer must visit the context exactly like kit's filepath.Walk-based packer (docs/format.md §3.1)."""
 
 from __future__ import annotations
 

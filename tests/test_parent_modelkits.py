@@ -1,4 +1,4 @@
-"""A Kitfile whose model.path is another ModelKit's reference (kitops-format §1.3, §2.3, §3.3, §4.2,
+"""A Kitfile whose model.path is another ModelKit's reference (docs/format.md §1.3, §2.3, §3.3, §4.2,
 §7, #840): pack keeps the reference, pull fetches the parent chain, unpack extracts the parent's
 model first. Against the real local registry."""
 

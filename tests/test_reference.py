@@ -1,4 +1,4 @@
-"""Reference parsing like kit (kitops-format §5.1).
+"""Reference parsing like kit (docs/format.md §5.1).
 
 ``KIT_TABLE`` carries the cases of kit's ``pkg/lib/repo/util/reference_test.go`` (v1.7) as data:
 input -> (registry, repository, tag-or-digest, extra tags). The remaining tables are our own.

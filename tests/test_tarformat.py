@@ -1,4 +1,4 @@
-"""Tar headers must be byte-identical to Go's archive/tar as kit drives it (kitops-format §3.2).
+"""Tar headers must be byte-identical to Go's archive/tar as kit drives it (docs/format.md §3.2).
 
 Three kinds of evidence:
 * hand-built expectations: blocks assembled field by field from the spec in this file;

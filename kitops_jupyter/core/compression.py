@@ -1,4 +1,4 @@
-"""Streaming layer compressors for ``--compression`` none / gzip / gzip-fastest / zstd (§3.4).
+"""Streaming layer compressors for ``--compression`` none / gzip / gzip-fastest / zstd (docs/format.md §3.4).
 
 kit's gzip and zstd bytes come from Go's own deflate and klauspost/zstd, which no Python library
 reproduces, so only the ``diffId`` (sha256 of the uncompressed tar) can match kit for compressed

@@ -1,4 +1,4 @@
-"""Safe, digest-verified, transactional extraction of planned layers (kitops-format §4).
+"""Safe, digest-verified, transactional extraction of planned layers (docs/format.md §4).
 
 Extraction of each layer (see :func:`~.unpack.plan_unpack` for choosing them) is transactional:
 

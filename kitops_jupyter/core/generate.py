@@ -1,4 +1,4 @@
-"""`kit init`: generate a Kitfile from the contents of a directory (§5.6), secret-safe.
+"""`kit init`: generate a Kitfile from the contents of a directory (docs/format.md §5.6), secret-safe.
 
 The detection follows kit's ``pkg/lib/kitfile/generate`` — by default the newest rules (prompts and
 skills, ``*pytorch_model*.bin``, directory paths with a trailing ``/``, a ``.`` catch-all only for more

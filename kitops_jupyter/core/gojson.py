@@ -1,7 +1,7 @@
 """JSON bytes exactly as Go's ``encoding/json.Marshal`` writes them.
 
 Digests of the config and manifest are sha256 of these bytes, so they must match kit's to the byte
-(kitops-format §2.2): compact, HTML-sensitive characters escaped, non-ASCII raw, Go float formatting.
+(docs/format.md §2.2): compact, HTML-sensitive characters escaped, non-ASCII raw, Go float formatting.
 Dict order is kept as given: callers pass struct-like dicts in declaration order and use
 :func:`sort_maps` for values that Go holds as maps (which it sorts by key).
 """

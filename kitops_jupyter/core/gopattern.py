@@ -1,4 +1,4 @@
-"""Go's path and pattern primitives as moby/patternmatcher uses them (kitops-format §3.3).
+"""Go's path and pattern primitives as moby/patternmatcher uses them (docs/format.md §3.3).
 
 - ``go_trim_space`` / ``go_clean``: ``strings.TrimSpace`` and ``filepath.Clean`` on ``/`` paths;
 - ``go_match``: ``filepath.Match`` (Unix), which patternmatcher calls only to reject malformed

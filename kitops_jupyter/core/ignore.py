@@ -1,4 +1,4 @@
-""".kitignore rules with the exact semantics of moby/patternmatcher as kit uses it (kitops-format §3.3).
+""".kitignore rules with the exact semantics of moby/patternmatcher as kit uses it (docs/format.md §3.3).
 
 kit reads ``<context>/.kitignore`` with ``ignorefile.ReadAll`` (dockerignore syntax), appends
 ``Kitfile``, ``kitfile``, ``.kitfile`` and ``.kitignore``, and asks

@@ -1,8 +1,8 @@
 """The Kitfile: dataclasses in kit's declaration order, strict parsing, validation, YAML and JSON.
 
-Mirrors ``pkg/artifact/kitfile.go`` (kitops-format §1): YAML is read like yaml.v3 with
+Mirrors ``pkg/artifact/kitfile.go`` (docs/format.md §1): YAML is read like yaml.v3 with
 ``KnownFields(true)`` and written like yaml.v3's encoder (:func:`dump_kitfile`); the config blob is
-Go ``json.Marshal`` of the same structs with layer digests (:func:`config_json`, §2.2).
+Go ``json.Marshal`` of the same structs with layer digests (:func:`config_json`, docs/format.md §2.2).
 
 Empty string means "absent" for string fields; ``parameters is None`` means absent; ``layer`` holds
 ``digest``/``diffId`` and only ever appears in JSON. Field specs live in each field's ``metadata``

@@ -1,4 +1,4 @@
-"""Kitfile validation as the newest kit runs it on every Kitfile it reads (kitops-format §1.3).
+"""Kitfile validation as the newest kit runs it on every Kitfile it reads (docs/format.md §1.3).
 
 Rules: layer paths are compared after Go's ``filepath.Clean`` (empty means ``.``) and must be unique;
 absolute paths and paths that climb out of the context are rejected; ``http(s)://`` and other URLs are

@@ -1,4 +1,4 @@
-"""Walk the context for one layer exactly like ``kit pack`` does (kitops-format §3.1, §3.3).
+"""Walk the context for one layer exactly like ``kit pack`` does (docs/format.md §3.1, §3.3).
 
 kit walks the *whole* context directory with ``filepath.Walk`` (names sorted bytewise, depth first,
 a directory before its children, ``lstat`` only) and for each entry:

@@ -1,4 +1,4 @@
-"""License detection for ``kit init`` (§5.6): the SPDX id of a LICENSE file, single match only.
+"""License detection for ``kit init`` (docs/format.md §5.6): the SPDX id of a LICENSE file, single match only.
 
 kit uses ``google/licensecheck`` on a top-level ``license*`` file; this is a small phrase-table
 stand-in. A text is recognised only when exactly one license's phrases all occur in it and it is not

@@ -1,4 +1,4 @@
-"""Data and text for ``kit list``, ``kit inspect``, ``kit info`` and ``kit diff`` (§5.3, §5.4).
+"""Data and text for ``kit list``, ``kit inspect``, ``kit info`` and ``kit diff`` (docs/format.md §5.3, §5.4).
 
 Everything here takes plain manifests and Kitfiles, so the registry side can format remote listings
 with the same functions; only :func:`list_local` reads the local store. Text matches kit's output:

@@ -1,4 +1,4 @@
-"""OCI descriptors and image manifests, encoded byte-for-byte as kit's Go code writes them (§2.3).
+"""OCI descriptors and image manifests, encoded byte-for-byte as kit's Go code writes them (docs/format.md §2.3).
 
 Key order follows the Go structs (``ocispec.Manifest``, ``ocispec.Descriptor``); annotation maps are
 key-sorted; empty optional fields are omitted like Go's ``omitempty``. A manifest digest is the
@@ -109,7 +109,7 @@ class Manifest:
 
     @property
     def kind(self) -> Kind | None:
-        """``"kit"``, ``"modelpack"`` or ``None`` from artifactType or config media type (§2.1)."""
+        """``"kit"``, ``"modelpack"`` or ``None`` from artifactType or config media type (docs/format.md §2.1)."""
         config_type = self.config.media_type
         if self.artifact_type == mediatypes.KIT_ARTIFACT or config_type == mediatypes.KIT_CONFIG:
             return "kit"

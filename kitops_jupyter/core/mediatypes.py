@@ -1,6 +1,6 @@
 """Every media type, artifact type and annotation key of the ModelKit format, in one place.
 
-Source: kitops-format §2.1-2.5 (kit's ``pkg/lib/constants/mediatype``).
+Source: docs/format.md §2.1-2.5 (kit's ``pkg/lib/constants/mediatype``).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
 _KIT_LAYER = re.compile(r"^application/vnd\.kitops\.modelkit\.(\w+)\.v1\.(\w+)(?:\+(\w+))?$")
 _MODELPACK_LAYER = re.compile(r"^application/vnd\.cncf\.model\.([\w.]+)\.v1\.(\w+)(?:\+(\w+))?$")
-# ModelPack base names mapped back to kit's (kitops-format §2.5).
+# ModelPack base names mapped back to kit's (docs/format.md §2.5).
 _MODELPACK_BASES = {"weight": MODEL, "weight.config": MODELPART, "dataset": DATASET, "code": CODE, "doc": DOCS}
 
 

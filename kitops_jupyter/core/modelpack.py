@@ -1,4 +1,4 @@
-"""The Kitfile of a manifest: Kit format (the config), or CNCF ModelPack (kitops-format §2.5).
+"""The Kitfile of a manifest: Kit format (the config), or CNCF ModelPack (docs/format.md §2.5).
 
 A ModelPack that kit packed carries the Kitfile in its ``ml.kitops.modelkit.kitfile`` annotation; one
 made by other tools gets a minimal Kitfile synthesised from the layers' ``org.cncf.model.filepath``

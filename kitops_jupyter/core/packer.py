@@ -1,6 +1,6 @@
 """Pack a context directory and its Kitfile into a ModelKit in the local store, as ``kit pack`` does.
 
-One layer per Kitfile entry in kit's order (kitops-format §2.3), each written in a single streaming
+One layer per Kitfile entry in kit's order (docs/format.md §2.3), each written in a single streaming
 pass (layerwrite), then the config (the Kitfile as Go JSON with digests) and the manifest. Blobs
 land in the store only after they are complete and hashed, so an interrupted pack leaves nothing
 half-written behind.
@@ -133,7 +133,7 @@ def _load(
 
 
 def _parent_paths(kitfile: Kitfile, store: LocalStore) -> list[str]:
-    """Layer paths of the parent ModelKit ``model.path`` references, if it is in the store (§3.3)."""
+    """Layer paths of the parent ModelKit ``model.path`` references, if it is in the store (docs/format.md §3.3)."""
     ref = parent_reference(kitfile)
     desc = store.find(ref) if ref is not None else None
     if desc is None:

@@ -1,7 +1,7 @@
-"""Parent ModelKits: a Kitfile whose ``model.path`` is another ModelKit's reference (§1.3, §7).
+"""Parent ModelKits: a Kitfile whose ``model.path`` is another ModelKit's reference (docs/format.md §1.3, §7).
 
-Such a model has no layer of its own (§2.3); pull fetches the parent too and unpack extracts the
-parent's model first (§4.2). This module follows the chain of references with kit's limits (at
+Such a model has no layer of its own (docs/format.md §2.3); pull fetches the parent too and unpack extracts the
+parent's model first (docs/format.md §4.2). This module follows the chain of references with kit's limits (at
 most :data:`MAX_PARENTS` references, cycles rejected); loading each parent is the caller's job, so
 pull, unpack and pack share the walk.
 """

@@ -1,8 +1,8 @@
 """Progress reporting without UI: one aggregate byte counter per operation.
 
 Core code calls :meth:`ByteProgress.add` from any thread; the callback receives ``(done, total)`` in
-bytes for the whole operation. Magics and panel turn that into one bar (peers §11: one aggregate
-bar, not one per layer).
+bytes for the whole operation. Magics and panel turn that into one bar for the
+whole operation, not one per layer.
 """
 
 from __future__ import annotations

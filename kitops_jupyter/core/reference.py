@@ -1,4 +1,4 @@
-"""ModelKit references parsed the way kit parses them (kitops-format §5.1).
+"""ModelKit references parsed the way kit parses them (docs/format.md §5.1).
 
 ``registry/repository[:tag][@digest][,extra,tags]``. A first path component counts as a registry only
 if it contains ``.`` or ``:``; otherwise the registry is ``localhost`` and the whole path is the

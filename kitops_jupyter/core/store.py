@@ -1,4 +1,4 @@
-"""kit's local storage (``$KITOPS_HOME/storage``, kitops-format §5.2) and its verbs.
+"""kit's local storage (``$KITOPS_HOME/storage``, docs/format.md §5.2) and its verbs.
 
 One OCI image layout shared by all repositories: blobs in ``blobs/sha256/<hex>``, every manifest in
 ``index.json``, and per repository a ``-index.json`` / ``-tags.json`` pair (see :mod:`storefiles`).

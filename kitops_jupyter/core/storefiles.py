@@ -1,4 +1,4 @@
-"""The index files of kit's local storage, read and written atomically under one file lock (§5.2).
+"""The index files of kit's local storage, read and written atomically under one file lock (docs/format.md §5.2).
 
 Split out of :mod:`store` so that module keeps to the verbs. Files handled here:
 

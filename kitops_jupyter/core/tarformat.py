@@ -1,4 +1,4 @@
-"""Tar headers byte-identical to Go's ``archive/tar`` as ``kit pack`` drives it (kitops-format §3.2).
+"""Tar headers byte-identical to Go's ``archive/tar`` as ``kit pack`` drives it (docs/format.md §3.2).
 
 kit builds every header with ``tar.FileInfoHeader`` and then normalises it: mtime/atime/ctime zero,
 uid 1000, gid 0, empty user and group names, the name replaced by the walk path (directories without

@@ -2,7 +2,7 @@
 
 Python's ``tarfile`` is too permissive for extraction (peers: oras-py ``extract_targz``; PEP 706
 filters were bypassed more than once), so layers are read here instead. The reader accepts what
-Go's ``archive/tar`` writer emits for kit (kitops-format §3.2): USTAR headers with the prefix field,
+Go's ``archive/tar`` writer emits for kit (docs/format.md §3.2): USTAR headers with the prefix field,
 PAX extended headers (``x``) carrying ``path``/``size`` plus harmless keys, and GNU long names
 (``L``) as Go's reader does. It refuses, with :class:`~kitops_jupyter.errors.UnsafeArchive`:
 

@@ -1,6 +1,6 @@
-"""``kit unpack``: choose layers with filters, extract them, then write the Kitfile (§4).
+"""``kit unpack``: choose layers with filters, extract them, then write the Kitfile (docs/format.md §4).
 
-Planning follows the newest kit (§4.1): when the config Kitfile carries layer digests, entries are
+Planning follows the newest kit (docs/format.md §4.1): when the config Kitfile carries layer digests, entries are
 visited in Kitfile order and looked up in the manifest by digest; otherwise layers are paired with
 Kitfile entries by position as v1.7 does. The safe, digest-verified, transactional extraction of
 each planned layer lives in :mod:`.extract` (:func:`unpack_layers` is re-exported here).

@@ -1,4 +1,4 @@
-"""YAML scalar typing exactly as Go's ``gopkg.in/yaml.v3`` does it (kitops-format §1.2).
+"""YAML scalar typing exactly as Go's ``gopkg.in/yaml.v3`` does it (docs/format.md §1.2).
 
 kit decodes ``parameters`` into a Go ``interface{}``, so a plain scalar becomes whatever yaml.v3's
 resolver says: int (decimal, ``0x``/``0o``/``0b``, legacy ``0777`` octal, underscores ignored),

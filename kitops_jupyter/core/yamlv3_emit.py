@@ -1,4 +1,4 @@
-"""YAML text exactly as Go's yaml.v3 ``Encoder`` (``SetIndent(2)``) writes it (kitops-format §4.3).
+"""YAML text exactly as Go's yaml.v3 ``Encoder`` (``SetIndent(2)``) writes it (docs/format.md §4.3).
 
 kit re-serialises the Kitfile on unpack, so our output must match byte for byte. Rules reproduced:
 block style with sequences indented under their key, no line wrapping, struct fields in declaration

@@ -100,7 +100,7 @@ def _p(prefix: str, total: int, fill: str) -> str:
 
 TITANIC = Case(
     name="titanic",
-    note="The kitops-format §2.4 example: model file, two datasets, code dir with trailing slash, docs.",
+    note="The docs/format.md §2.4 example: model file, two datasets, code dir with trailing slash, docs.",
     kitfile="""\
 manifestVersion: 1.0.0
 package:
@@ -135,7 +135,7 @@ docs:
     ),
 )
 
-# Full relative path lengths in bytes; see kitops-format §3.2 for Go's USTAR prefix split.
+# Full relative path lengths in bytes; see docs/format.md §3.2 for Go's USTAR prefix split.
 _N = "names/"
 TAR_NAME_LENGTHS = Case(
     name="tar_name_lengths",

@@ -52,7 +52,7 @@ class RegistryOptions:
 
     ``plain_http=None`` means HTTP for loopback registries (127.0.0.0/8, ::1, localhost) unless a TLS
     option (``ca_bundle``, ``tls_verify=False``) is given, and HTTPS elsewhere. ``ca_bundle`` is a PEM file of extra CAs to trust; ``tls_verify=False`` skips
-    certificate checks. ``chunk_size``/``monolithic_limit`` steer uploads (§7), ``concurrency`` is
+    certificate checks. ``chunk_size``/``monolithic_limit`` steer uploads (docs/format.md §7), ``concurrency`` is
     the number of blobs in flight, ``timeout`` the per-request connect/read timeout in seconds.
     ``home`` is the ``$KITOPS_HOME`` whose ``credentials.json`` is read (``None``: the default).
     """

@@ -1,9 +1,9 @@
 """Remote verbs that never touch the local store: inspect/info, list, remove, unpack, diff input.
 
 Only manifests and configs are fetched, except by :func:`remote_unpack`, which streams just the
-layers its filters select through the unpacker (kitops-format §4.3). The Kitfile of a CNCF
+layers its filters select through the unpacker (docs/format.md §4.3). The Kitfile of a CNCF
 ModelPack comes from its ``ml.kitops.modelkit.kitfile`` annotation, or is synthesised from the
-layers' ``org.cncf.model.filepath`` annotations as kit does (§2.5).
+layers' ``org.cncf.model.filepath`` annotations as kit does (docs/format.md §2.5).
 """
 
 from __future__ import annotations
@@ -199,7 +199,7 @@ def unpack_parents(
     options: RegistryOptions | None = None,
     **how: Any,
 ) -> list[Reference]:
-    """Unpack the model of every parent ModelKit of ``child``, farthest first (§4.2, #840).
+    """Unpack the model of every parent ModelKit of ``child``, farthest first (docs/format.md §4.2, #840).
 
     Only when ``filters`` select the model. Each parent comes from ``store`` if it is there, else
     straight from its registry (model layers only). ``how``: overwrite, ignore_existing, progress.

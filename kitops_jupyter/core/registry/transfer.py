@@ -1,4 +1,4 @@
-"""``push`` and ``pull``: move a ModelKit between the local store and a registry (§7).
+"""``push`` and ``pull``: move a ModelKit between the local store and a registry (docs/format.md §7).
 
 Push uploads the config and layers (skipping what the registry has), several at once, then puts the
 manifest under every requested tag. Pull resolves the manifest, refuses anything that is not a
@@ -204,7 +204,7 @@ def pull(
     """Pull the ModelKit at ``reference`` into the local store and tag it locally.
 
     A ModelKit whose ``model.path`` references another ModelKit pulls that one too, recursively
-    (§7); a parent without a registry must already be in the local store.
+    (docs/format.md §7); a parent without a registry must already be in the local store.
     """
     ref, _ = remote_reference(reference, "pull")
     result = _pull_one(store, ref, options, progress)

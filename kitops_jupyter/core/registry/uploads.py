@@ -1,4 +1,4 @@
-"""Blob upload, streamed from the file (never read into memory), following kit's rules (§7).
+"""Blob upload, streamed from the file (never read into memory), following kit's rules (docs/format.md §7).
 
 ``HEAD`` first and skip a blob the registry already has; then ``POST`` an upload session and either
 one streamed ``PUT ?digest=`` (blobs below ``monolithic_limit``, and always for hosts that reject or
@@ -25,7 +25,7 @@ from .client import BodyFactory, RegistryClient, push_scope
 from .parallel import Meter
 from .retry import Transient
 
-# Hosts that need a single PUT (kitops-format §7): no chunked uploads, small PATCH limits, or 201
+# Hosts that need a single PUT (docs/format.md §7): no chunked uploads, small PATCH limits, or 201
 # after the first chunk.
 _MONOLITHIC_HOST = re.compile(r"(^ghcr\.io$|\.pkg\.dev$|gcr\.io$|\.amazonaws\.com(\.cn)?$)")
 _OCTET = {"Content-Type": "application/octet-stream"}

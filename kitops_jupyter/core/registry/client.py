@@ -105,23 +105,29 @@ class _Session(requests.Session):
         return super().request(method, url, *args, **kwargs)
 
 
-def _oras_registry(registry: str, options: RegistryOptions, insecure: bool) -> Any:
-    """oras-py's Registry for ``registry`` with our session shared by it and its auth backend."""
+def _oras_token_auth(session: requests.Session, insecure: bool, verify: bool | str) -> Any:
+    """oras-py's token auth backend sharing our session.
+
+    Only ``oras.auth`` is imported: ``oras.provider`` pulls in jsonschema and compiles URI grammars
+    (over a second on a busy machine) for manifest validation we do ourselves.
+    """
+    import oras.auth
+
+    return oras.auth.get_auth_backend("token", session, insecure, tls_verify=verify)
+
+
+def _session(options: RegistryOptions) -> _Session:
+    """Our session: default timeouts, no cookies (some registries treat them as a browser), a pool
+    sized for the transfer concurrency, no urllib3 retries (:mod:`.retry` decides)."""
     from http.cookiejar import DefaultCookiePolicy
 
-    import oras.provider
-
-    verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
-    oras_registry = oras.provider.Registry(hostname=registry, insecure=insecure, tls_verify=verify)
     session = _Session(options.timeout)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     adapter = HTTPAdapter(pool_connections=2, pool_maxsize=options.concurrency + 2, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = "kitops-jupyter"
-    oras_registry.session = session
-    oras_registry.auth.session = session
-    return oras_registry
+    return session
 
 
 class RegistryClient:
@@ -132,13 +138,18 @@ class RegistryClient:
         self.options = options or RegistryOptions()
         self.plain_http = self.options.use_plain_http(registry)
         self.base_url = f"{'http' if self.plain_http else 'https'}://{registry}"
-        self._oras = _oras_registry(registry, self.options, self.plain_http)
-        self.session: requests.Session = self._oras.session
-        self._verify: bool | str = self._oras._tls_verify
+        options = self.options
+        self._verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
+        self.session: requests.Session = _session(options)
+        oras_auth = _oras_token_auth(self.session, self.plain_http, self._verify)
+        if options.tls_verify is False:  # asked for explicitly: no warning on every request
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self._creds: Credentials | None = None
         self._creds_loaded = False
         self._creds_lock = threading.Lock()
-        self.auth = Authenticator(self._oras.auth, self.credentials)
+        self.auth = Authenticator(oras_auth, self.credentials)
 
     def __enter__(self) -> RegistryClient:
         return self

@@ -3,6 +3,7 @@ a failing cell fails the test. Also the README's main command (scripts/demo) and
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -10,11 +11,12 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from kitops_jupyter.devregistry import RegistryNotAvailable, start_registry
+from kitops_jupyter.devregistry import RegistryNotAvailable, free_port, start_registry
 from tests.registry_fixtures import RegistryServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,8 +134,67 @@ def test_demo_script_runs_the_quickstart(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     for needle in ("Starting a registry on 127.0.0.1", "Pushed 127.0.0.1:", "150 rows loaded back from",
-                   "The registry has been stopped", "jupyter lab examples/"):  # fmt: skip
+                   "The registry has been stopped", "bash scripts/lab"):  # fmt: skip
         assert needle in out, needle
     address = out.split("registry: ", 1)[1].split()[0]
     assert not _port_open(address)
     assert not list(tmp_path.glob("kitops-demo.*/kitops-home/storage/ingest/*"))
+
+
+def test_lab_script_opens_the_examples_with_a_registry_and_stops_it(tmp_path: Path) -> None:
+    port, token = free_port(), "lab-script-test"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KITOPS_DEMO")}
+    env.update(KITOPS_DEMO_SKIP_SETUP="1", TMPDIR=str(tmp_path), HOME=str(tmp_path),
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")  # fmt: skip
+    argv = ["bash", str(ROOT / "scripts" / "lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            f"--IdentityProvider.token={token}"]  # fmt: skip
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        contents = f"http://127.0.0.1:{port}/api/contents/quickstart.ipynb?content=0&token={token}"
+        deadline = time.monotonic() + 120
+        answer = None
+        while answer is None and proc.poll() is None and time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(contents, timeout=2) as response:
+                    answer = json.load(response)
+            except OSError:
+                time.sleep(0.2)
+        assert answer is not None, "JupyterLab did not serve examples/quickstart.ipynb"
+        assert answer["name"] == "quickstart.ipynb"  # the examples folder is the Lab root
+        (storage,) = tmp_path.glob("kitops-lab.*")
+        address = (storage / "address").read_text().strip()
+        with urllib.request.urlopen(f"http://{address}/v2/", timeout=5) as response:
+            assert response.status == 200  # the registry the notebooks push to is up
+        # File > Shut Down in JupyterLab: the script must then stop the registry and exit.
+        shutdown = urllib.request.Request(f"http://127.0.0.1:{port}/api/shutdown?token={token}", method="POST")
+        urllib.request.urlopen(shutdown, timeout=10).close()
+        out, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, out[-2000:]
+    assert f"OCI registry on {address}" in out
+    assert not _port_open(address), "the registry must stop when JupyterLab exits"
+
+
+def test_the_demo_extra_covers_the_examples_and_nothing_test_only() -> None:
+    import importlib.metadata
+    import re
+
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    name_of = lambda spec: re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0].lower()  # noqa: E731
+    base = {name_of(s) for s in project["dependencies"]}
+    demo = {name_of(s) for s in project["optional-dependencies"]["demo"]}
+    assert not demo & {"pytest", "playwright", "jax", "keras", "xgboost-cpu", "lightgbm", "mypy", "ruff"}
+    distributions = importlib.metadata.packages_distributions()
+    for notebook in sorted((ROOT / "examples").glob("*.ipynb")):
+        book = json.loads(notebook.read_text(encoding="utf-8"))
+        code = "\n".join("".join(c["source"]) for c in book["cells"] if c["cell_type"] == "code")
+        for module in set(re.findall(r"^\s*(?:from|import) (\w+)", code, re.MULTILINE)):
+            if module in sys.stdlib_module_names or module == "kitops_jupyter":
+                continue
+            needed = {d.lower() for d in distributions.get(module, [module])}
+            assert needed & (base | demo), f"{notebook.name} imports {module}: add it to the demo extra"

@@ -87,8 +87,13 @@ class Kit:
         compression: str = "none",
         progress: ProgressCallback | None = None,
         warn: Warn | None = None,
+        cache: bool = True,
     ) -> PackResult:
-        """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``)."""
+        """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``).
+
+        Layers whose files did not change since an earlier pack reuse their stored blob (the layer
+        cache, ``PackResult.cached_layers``); ``cache=False`` reads every file again.
+        """
         return packer.pack(
             Path(directory),
             self.store,
@@ -98,6 +103,7 @@ class Kit:
             compression=compression,
             progress=progress,
             warn=warn,
+            cache=cache,
         )
 
     def list(self, repository: str | None = None) -> list[listing.ModelInfo]:

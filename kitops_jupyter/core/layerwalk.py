@@ -18,6 +18,7 @@ within ``data`` (v1.7 used a plain string prefix).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,10 @@ class TarEntry:
     mode: int
     size: int
     is_dir: bool
+    # what identifies the content cheaply, for the layer cache (not part of the tar bytes)
+    mtime_ns: int = dataclasses.field(default=0, compare=False)
+    inode: int = dataclasses.field(default=0, compare=False)
+    device: int = dataclasses.field(default=0, compare=False)
 
 
 def walk_layer(
@@ -151,7 +156,9 @@ class _Walker:
             self._warn_special(rel, info.st_mode)
             return None, False
         mode = stat.S_IMODE(info.st_mode)
-        return TarEntry(rel, self.context / rel, mode, 0 if is_dir else info.st_size, is_dir), is_dir
+        size = 0 if is_dir else info.st_size
+        entry = TarEntry(rel, self.context / rel, mode, size, is_dir, info.st_mtime_ns, info.st_ino, info.st_dev)
+        return entry, is_dir
 
     def _lstat(self, rel_bytes: bytes) -> os.stat_result:
         try:

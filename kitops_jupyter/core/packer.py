@@ -8,6 +8,7 @@ half-written behind.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from . import mediatypes
 from .ignore import IgnoreRules, kit_clean
 from .kitfile import Kitfile, LayerInfo, Prompt, find_kitfile, layer_entries, parse_kitfile, validate_kitfile
 from .kitfile import config_json as kitfile_config_json
+from .layercache import CachedLayer, LayerCache
 from .layerwalk import TarEntry, walk_layer
 from .layerwrite import write_layer
 from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
@@ -39,6 +41,7 @@ class PackResult:
     kitfile: Kitfile
     references: list[Reference]
     warnings: list[str] = field(default_factory=list)
+    cached_layers: list[str] = field(default_factory=list)  # layer digests reused from the layer cache
 
     @property
     def digest(self) -> str:
@@ -67,8 +70,13 @@ def pack(
     compression: str = "none",
     progress: ProgressCallback | None = None,
     warn: Callable[[str], None] | None = None,
+    cache: bool = True,
 ) -> PackResult:
-    """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``)."""
+    """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``).
+
+    With ``cache`` (the default) a layer whose files are unchanged since an earlier pack (see
+    :mod:`.layercache`) reuses its stored blob without reading them; ``cache=False`` reads everything.
+    """
     if compression not in mediatypes.COMPRESSIONS:
         choices = ", ".join(mediatypes.COMPRESSIONS)
         raise InvalidArgument(f"unknown compression {compression!r}; choose one of {choices}")
@@ -82,9 +90,11 @@ def pack(
 
     references = _references(tag)
     kitfile = _load(context, kitfile_path, kitfile_text, note)
-    layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), note)
+    rules = IgnoreRules.load(context)
+    layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
     counter = ByteProgress(sum(layer.size for layer in layers), progress)
-    descriptors = [_write(layer, compression, store, counter) for layer in layers]
+    writer = _LayerWriter(store, compression, counter, rules.patterns, cache)
+    descriptors = [writer.write(layer) for layer in layers]
     if not descriptors:
         note("ModelKit contains no layers")
     config = kitfile_config_json(kitfile)
@@ -93,7 +103,7 @@ def pack(
     repo_key = references[0].repo_key if references else UNTAGGED_REPO
     tags = [ref.tag for ref in references]
     descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
-    return PackResult(descriptor, manifest, kitfile, references, warnings)
+    return PackResult(descriptor, manifest, kitfile, references, warnings, writer.cached)
 
 
 def _check_context(context: Path) -> Path:
@@ -145,9 +155,8 @@ def _parent_paths(kitfile: Kitfile, store: LocalStore) -> list[str]:
 
 
 def _plan_layers(
-    context: Path, kitfile: Kitfile, parent_paths: list[str], note: Callable[[str], None]
+    context: Path, kitfile: Kitfile, parent_paths: list[str], rules: IgnoreRules, note: Callable[[str], None]
 ) -> list[_PlannedLayer]:
-    rules = IgnoreRules.load(context)
     entries = layer_entries(kitfile)
     fields = _field_names(kitfile)
     all_paths = [str(getattr(entry, "path", "")) for _, entry in entries] + parent_paths
@@ -172,15 +181,52 @@ def _field_names(kitfile: Kitfile) -> dict[int, str]:
     return names
 
 
-def _write(layer: _PlannedLayer, compression: str, store: LocalStore, counter: ByteProgress) -> Descriptor:
-    media_type = mediatypes.layer_media_type(layer.base, compression)
-    blob = write_layer(layer.entries, media_type, compression, store.ingest_dir(), counter.add)
-    store.add_blob_file(blob.path, blob.digest, verified=True)
-    layer.entry.layer = LayerInfo(blob.digest, blob.diff_id)  # type: ignore[attr-defined]
-    annotations = {mediatypes.ANNOTATION_FILEPATH: layer.path}
-    if isinstance(layer.entry, Prompt):
-        annotations[mediatypes.ANNOTATION_SUBTYPE] = "prompt"
-    return Descriptor(media_type, blob.digest, blob.size, annotations)
+class _LayerWriter:
+    """Writes each planned layer into the store, or reuses its blob when the layer cache vouches for it."""
+
+    def __init__(
+        self, store: LocalStore, compression: str, counter: ByteProgress, patterns: list[str], cache: bool
+    ) -> None:
+        self.store, self.compression, self.counter, self.patterns = store, compression, counter, patterns
+        self.cache = LayerCache(store.home / "cache" / "layers") if cache else None
+        self.cached: list[str] = []
+
+    def write(self, layer: _PlannedLayer) -> Descriptor:
+        media_type = mediatypes.layer_media_type(layer.base, self.compression)
+        key = LayerCache.key(layer.entries, media_type, self.compression, self.patterns)
+        blob = self._reuse(key)
+        if blob is not None:
+            self.cached.append(blob.digest)
+            self.counter.add(layer.size)
+        else:
+            blob = self._pack(layer, media_type, key)
+        layer.entry.layer = LayerInfo(blob.digest, blob.diff_id)  # type: ignore[attr-defined]
+        annotations = {mediatypes.ANNOTATION_FILEPATH: layer.path}
+        if isinstance(layer.entry, Prompt):
+            annotations[mediatypes.ANNOTATION_SUBTYPE] = "prompt"
+        return Descriptor(media_type, blob.digest, blob.size, annotations)
+
+    def _reuse(self, key: str) -> CachedLayer | None:
+        """The cached blob for ``key`` if the store still holds it with the recorded size."""
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is None or not self.store.has_blob(hit.digest):
+            return None
+        try:
+            size = self.store.blob_path(hit.digest).stat().st_size
+        except OSError:
+            return None
+        return hit if size == hit.size else None
+
+    def _pack(self, layer: _PlannedLayer, media_type: str, key: str) -> CachedLayer:
+        started = time.time_ns()
+        written = write_layer(
+            layer.entries, media_type, self.compression, self.store.ingest_dir(), self.counter.add
+        )
+        self.store.add_blob_file(written.path, written.digest, verified=True)
+        blob = CachedLayer(written.digest, written.diff_id, written.size)
+        if self.cache is not None:
+            self.cache.put(key, blob, layer.entries, started)
+        return blob
 
 
 __all__ = ["CLI_VERSION", "PackResult", "pack"]

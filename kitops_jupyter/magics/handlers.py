@@ -71,17 +71,23 @@ def pack(ctx: Context, args: argparse.Namespace) -> object:
     directory = Path(args.directory or ".")
     if not args.allow_secrets:
         check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")
-    return pack_directory(ctx, directory, args.tag, args.file, args.compression)
+    return pack_directory(ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache)
 
 
 def pack_directory(
-    ctx: Context, directory: Path, tag: str | None, kitfile: str | None, compression: str | None
+    ctx: Context,
+    directory: Path,
+    tag: str | None,
+    kitfile: str | None,
+    compression: str | None,
+    *,
+    cache: bool = True,
 ) -> ModelKitResult:
     """Pack with one progress display and a summary line; warnings are printed as they come."""
     with ctx.operation(f"Packing {tag or directory}") as op:
         result = ctx.kit().pack(
             directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
-            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"),
+            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache,
         )  # fmt: skip
         shown = ModelKitResult.from_pack(result)
         op.finish("Packed", shown.names(), result.digest, shown.size)

@@ -131,6 +131,7 @@ _VERB_LIST = (
         opt("-t", "--tag", metavar="REFERENCE", complete="reference", help="reference(s) to tag it with: repo:tag[,tag2]"),
         opt("-f", "--file", metavar="KITFILE", complete="path", help="Kitfile to use (default: DIRECTORY/Kitfile)"),
         COMPRESSION, ALLOW_SECRETS,
+        opt("--no-cache", action="store_true", help="read every file again (no layer cache)"),
         opt("--yes", action="store_true", help="with kernel variables: pack now, without the review cell"),
         *KERNEL,
     ), handlers.pack, ("mk = %kit pack . -t myorg/model:v1", "%kit pack --model clf --dataset train=df -t myorg/model:v1")),

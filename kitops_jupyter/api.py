@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .core import listing, packer
 from .core import registry as reg
+from .core.datadiff import DataDiff, diff_data
 from .core.datasetcache import cached_dataset_dir
 from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile
+from .core.kitfs.filesystem import KitFileSystem
 from .core.manifest import Descriptor, Manifest
 from .core.progress import ProgressCallback
 from .core.reference import Reference, parse_reference
@@ -143,9 +145,31 @@ class Kit:
         """The Kitfile of a ModelKit (``kit info``)."""
         return self.inspect(reference, remote=remote).kitfile
 
-    def diff(self, first: str, second: str) -> listing.ManifestDiff:
-        """Compare two ModelKits by layers and annotations; ``local://`` / ``remote://`` pick the side."""
-        return listing.diff_manifests(self._resolve_any(first).manifest, self._resolve_any(second).manifest)
+    def diff(self, first: str, second: str, *, data: bool = False) -> listing.ManifestDiff | DataDiff:
+        """Compare two ModelKits by layers and annotations; ``local://`` / ``remote://`` pick the side.
+
+        With ``data=True`` a :class:`DataDiff`: the layer diff plus, for every tabular file of every
+        dataset, schema, row count and per-column summary changes (read through kit://, not pulled).
+        """
+        a, b = self._resolve_any(first), self._resolve_any(second)
+        layers = listing.diff_manifests(a.manifest, b.manifest)
+        if not data:
+            return layers
+        fs = self.filesystem()
+        sides = [fs.resolver.modelkit(info.reference, remote=_side(text)) for info, text in ((a, first), (b, second))]
+        return diff_data(fs, sides[0], sides[1], layers, (first, second))
+
+    def filesystem(self, *, verify: bool = False) -> KitFileSystem:
+        """The ``kit://`` fsspec filesystem over this Kit's store and network options.
+
+        ``fsspec.filesystem("kit")`` gives the same with the default store; pass this one to
+        pyarrow / DuckDB when the Kit has its own home or TLS settings.
+        """
+        net = self.network
+        ca = str(net.ca_bundle) if net.ca_bundle is not None else None
+        return KitFileSystem(
+            home=self.home, verify=verify, plain_http=net.plain_http, tls_verify=net.tls_verify, ca_bundle=ca
+        )
 
     def _resolve_any(self, reference: str) -> ModelKitInfo:
         for prefix, remote in (("local://", False), ("remote://", True)):
@@ -273,12 +297,25 @@ class Kit:
         allow_pickle: bool = False,
         progress: ProgressCallback | None = None,
     ) -> pandas.DataFrame | dict[str, pandas.DataFrame]:
-        """A dataset of a ModelKit as a pandas DataFrame (a dict when its files' schemas differ)."""
-        from .datasets import read_dataset_dir
+        """A dataset of a ModelKit as a pandas DataFrame (a dict when its files' schemas differ).
+
+        ``reference`` may also be a ``kit://REGISTRY/REPO:TAG/PATH`` URL: the file or folder is then
+        read through kit:// without unpacking (or, for uncompressed layers, downloading) the layer.
+        A folder of images/audio/video/text gives one row per file with lazily read bytes.
+        """
+        from .datasets import read_dataset_dir, read_dataset_url
+
+        if reference.startswith("kit://"):
+            return read_dataset_url(self.filesystem(), reference)
 
         return read_dataset_dir(
             self.dataset_path(reference, name, progress=progress), allow_pickle=allow_pickle
         )
+
+
+def _side(reference: str) -> bool | None:
+    """True for ``remote://``, False for ``local://``, None (local store first) otherwise."""
+    return True if reference.startswith("remote://") else False if reference.startswith("local://") else None
 
 
 def _parse(reference: str | Reference) -> Reference:
@@ -326,7 +363,9 @@ logout = _delegate("logout")
 load_dataset = _delegate("load_dataset")
 
 __all__ = [
+    "DataDiff",
     "Kit",
+    "KitFileSystem",
     "ModelKitInfo",
     "NetworkOptions",
     "NotFound",

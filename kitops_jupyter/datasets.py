@@ -18,6 +18,7 @@ import gzip
 import importlib.util
 import json
 import lzma
+import posixpath
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +29,7 @@ from .errors import InvalidArgument, NotFound
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SUPPORTED_EXTENSIONS", "read_dataset_dir", "read_dataset_file"]
+__all__ = ["SUPPORTED_EXTENSIONS", "read_dataset_dir", "read_dataset_file", "read_dataset_url"]
 
 _COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
 _PICKLE = (".pkl", ".pickle")
@@ -191,13 +192,22 @@ def _schema(frame: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def read_dataset_dir(path: Path, allow_pickle: bool = False) -> pd.DataFrame | dict[str, pd.DataFrame]:
-    """Read a dataset file, or a directory of them, into a DataFrame (or a dict when schemas differ)."""
+    """Read a dataset file, or a directory of them, into a DataFrame (or a dict when schemas differ).
+
+    A directory of images, audio, video or text files (and no tables) gives a media frame
+    (:mod:`kitops_jupyter.core.unstructured`): one row per file, bytes read only when asked.
+    """
     path = Path(path)
     if not path.exists():
         raise NotFound(f"dataset path {path} does not exist")
     if path.is_file():
         return read_dataset_file(path, allow_pickle)
     files, skipped = _data_files(path)
+    from .core.unstructured import is_media, media_frame  # imports pandas: only when needed
+
+    if not files and any(is_media(name) for name in skipped):
+        sizes = [(name, (path / name).stat().st_size) for name in skipped]
+        return media_frame(sizes, lambda name: (path / name).read_bytes())
     if not files:
         raise InvalidArgument(
             f"no data files in {path} (found: {', '.join(skipped[:10]) or 'nothing'}); "
@@ -205,7 +215,11 @@ def read_dataset_dir(path: Path, allow_pickle: bool = False) -> pd.DataFrame | d
         )
     if skipped:
         warnings.warn(f"{path}: skipped files that are not data: {', '.join(skipped[:10])}", stacklevel=2)
-    frames = {f.relative_to(path).as_posix(): read_dataset_file(f, allow_pickle) for f in files}
+    return _combine({f.relative_to(path).as_posix(): read_dataset_file(f, allow_pickle) for f in files})
+
+
+def _combine(frames: dict[str, pd.DataFrame]) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """One frame, the concatenation when every schema is the same, else the dict by relative path."""
     if len(frames) == 1:
         return next(iter(frames.values()))
     schemas = {tuple(_schema(frame)) for frame in frames.values()}
@@ -213,3 +227,39 @@ def read_dataset_dir(path: Path, allow_pickle: bool = False) -> pd.DataFrame | d
         return frames
     combined: pd.DataFrame = _pandas().concat(list(frames.values()), ignore_index=True)
     return combined
+
+
+_URL_READERS = {"csv": "read_csv", "tsv": "read_csv", "parquet": "read_parquet", "jsonl": "read_json",
+                "arrow": "read_feather"}  # fmt: skip
+
+
+def read_dataset_url(fs: Any, url: str) -> pd.DataFrame | dict[str, pd.DataFrame]:
+    """Read a dataset file or folder through an fsspec filesystem (``kit://``) without unpacking it.
+
+    Tables (CSV/TSV, Parquet, JSON Lines, Feather) are read by pandas through the URL; a folder of
+    media files gives a media frame whose bytes are fetched only when asked.
+    """
+    from .core.unstructured import is_media, media_frame
+
+    info = fs.info(url)
+    root = info["name"]
+    found = {info["name"]: info} if info["type"] == "file" else fs.find(url, detail=True)
+    files = {name[len(root) :].lstrip("/") or posixpath.basename(name): entry for name, entry in found.items()}
+    visible = {rel: e for rel, e in files.items() if not any(p.startswith((".", "_")) for p in rel.split("/"))}
+    tables = {rel: e for rel, e in visible.items() if (_kind(Path(rel)) or ("", ""))[0] in _URL_READERS}
+    if not tables and any(is_media(rel) for rel in visible):
+        return media_frame([(rel, e["size"]) for rel, e in visible.items()], lambda rel: fs.cat_file(files[rel]["name"]))
+    if not tables:
+        raise InvalidArgument(
+            f"no data files at {url} that can be read without unpacking; supported: CSV, TSV, Parquet, "
+            "JSON Lines, Feather, and folders of images/audio/video/text"
+        )
+    return _combine({rel: _read_url(fs, e["name"], rel) for rel, e in sorted(tables.items())})
+
+
+def _read_url(fs: Any, name: str, rel: str) -> pd.DataFrame:
+    kind = (_kind(Path(rel)) or ("", ""))[0]
+    options: dict[str, Any] = {"sep": "\t"} if kind == "tsv" else {"lines": True} if kind == "jsonl" else {}
+    with fs.open(name, "rb") as handle:
+        frame: pd.DataFrame = getattr(_pandas(), _URL_READERS[kind])(handle, **options)
+    return frame

@@ -172,6 +172,7 @@ class FaultProxy:
         self.upstream = (upstream_host, upstream_port)
         self.faults: list[Fault] = []
         self.log: list[tuple[str, str, int]] = []
+        self.body_bytes = 0  # response body bytes relayed to clients (for transfer bounds)
         self.throttle: float | None = None  # bytes per second for bodies in both directions
         self.token_user: tuple[str, str] | None = None
         self.token_mode = False
@@ -338,6 +339,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 return
             self.wfile.write(chunk)
             sent += len(chunk)
+            with self.server.proxy._lock:
+                self.server.proxy.body_bytes += len(chunk)
             self.server.proxy.pace(len(chunk))
 
     def _abort(self) -> bool:

@@ -143,6 +143,6 @@ def test_directory_with_different_schemas_gives_a_dict(tmp_path: Path) -> None:
 
 
 def test_directory_without_data_files(tmp_path: Path) -> None:
-    (tmp_path / "notes.txt").write_text("")
-    with pytest.raises(InvalidArgument, match=r"no data files in .*found: notes\.txt.*supported"):
+    (tmp_path / "weights.bin").write_bytes(b"")  # (a folder of text files is an unstructured dataset)
+    with pytest.raises(InvalidArgument, match=r"no data files in .*found: weights\.bin.*supported"):
         read_dataset_dir(tmp_path)

@@ -45,7 +45,7 @@ def _outputs(book: object) -> str:
 
 
 def test_the_examples_are_there() -> None:
-    assert {p.name for p in EXAMPLES} == {"quickstart.ipynb", "use_a_modelkit.ipynb"}
+    assert {p.name for p in EXAMPLES} == {"quickstart.ipynb", "use_a_modelkit.ipynb", "data_without_downloading.ipynb"}
     assert (ROOT / "examples" / "data" / "iris.csv").read_text().count("\n") == 151
     assert "CC BY 4.0" in (ROOT / "examples" / "data" / "README.md").read_text()
 
@@ -62,6 +62,7 @@ def test_example_notebook_runs_against_the_local_registry(
     expected = {
         "quickstart": ["Packed ", "Pushed ", "Pulled ", "150 rows loaded back from"],
         "use_a_modelkit": ["iris-tree", "accuracy on their test set", "Pulled "],
+        "data_without_downloading": ["1000 prices, mean", "Data diff", "[changed] rows 1000 -> 1200", "{'cat': 3, 'dog': 3}"],
     }[notebook.stem]
     for needle in expected:
         assert needle in text, needle

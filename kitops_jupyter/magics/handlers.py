@@ -9,13 +9,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..api import Kit
+from ..api import DataDiff, Kit
 from ..core import listing
 from ..core.kitfile import dump_kitfile
 from ..core.reference import display_name
 from ..errors import NotFound
 from .context import Context
-from .results import DiffResult, KitfileResult, ModelKitList, ModelKitResult, PushedResult, short_digest
+from .results import (
+    DataDiffResult,
+    DiffResult,
+    KitfileResult,
+    ModelKitList,
+    ModelKitResult,
+    PushedResult,
+    short_digest,
+)
 from .secretscan import check_for_secrets
 
 __all__ = [
@@ -126,6 +134,10 @@ def diff(ctx: Context, args: argparse.Namespace) -> DiffResult:
     """``kit diff A B`` (``local://`` and ``remote://`` prefixes pick the side)."""
     kit = ctx.kit(args)
     first, second = _diff_side(ctx, kit, args.first), _diff_side(ctx, kit, args.second)
+    if getattr(args, "data", False):
+        found = kit.diff(first, second, data=True)
+        assert isinstance(found, DataDiff)
+        return DataDiffResult(found.layers, first, second, found)
     return DiffResult(kit.diff(first, second), first, second)
 
 

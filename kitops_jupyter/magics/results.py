@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import ModelKitInfo, PackResult, PushResult
+from ..api import DataDiff, ModelKitInfo, PackResult, PushResult
 from ..core import listing, mediatypes
 from ..core.kitfile import Kitfile, dump_kitfile, layer_entries
 from ..core.manifest import Descriptor, Manifest
@@ -337,3 +337,16 @@ class DiffResult(_Result):
             f"<div>{_code(self.first)} vs {_code(self.second)}: configs {config}, annotations {notes}</div>"
             + _html_table(("in", "type", "size", "digest"), rows)
         )
+
+
+@dataclass(repr=False)
+class DataDiffResult(DiffResult):
+    """``kit diff A B --data``: the layer diff, then schema, rows and column summaries per table."""
+
+    data: DataDiff | None = None
+
+    def text(self) -> str:
+        return super().text() + ("\n" + str(self.data) if self.data is not None else "")
+
+    def html(self) -> str:
+        return super().html() + (self.data._repr_html_() if self.data is not None else "")

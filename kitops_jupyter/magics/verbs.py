@@ -165,8 +165,9 @@ _VERB_LIST = (
     Verb("diff", "Compare two ModelKits layer by layer", (
         opt("first", metavar="REFERENCE1", complete="reference", help="[local://|remote://]reference"),
         opt("second", metavar="REFERENCE2", complete="reference", help="[local://|remote://]reference"),
+        opt("--data", action="store_true", help="also compare tabular datasets: schema, rows, column summaries"),
         *NETWORK,
-    ), handlers.diff, ("%kit diff myorg/model:v1 myorg/model:v2",)),
+    ), handlers.diff, ("%kit diff myorg/model:v1 myorg/model:v2", "%kit diff myorg/data:v1 myorg/data:v2 --data")),
     Verb("tag", "Give a local ModelKit another reference", (
         opt("source", metavar="SOURCE", complete="reference", help="existing local reference"),
         opt("target", metavar="TARGET", complete="reference", help="new reference"),

@@ -208,7 +208,21 @@ def test_hostile_layers_are_refused(tmp_path: Path) -> None:
         fsspec.filesystem("kit").ls("kit://localhost/evil/data:v1/data")
 
 
-def test_repr_names_no_secret(tls_registry: RegistryServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("KITOPS_REGISTRY_PASSWORD", tls_registry.password)
-    fs = KitFileSystem(ca_bundle=str(tls_registry.ca_file))
-    assert tls_registry.password not in repr(fs) and "KitFileSystem" in repr(fs)
+def test_tls_registry_with_login_and_no_secret_in_reprs_or_errors(
+    tmp_path: Path, tls_registry: RegistryServer, repo_name: str
+) -> None:
+    kit = api.Kit(network=api.NetworkOptions(ca_bundle=tls_registry.ca_file))
+    kit.login(tls_registry.registry, tls_registry.username, tls_registry.password)
+    write_project(tmp_path / "project")
+    ref = f"{tls_registry.registry}/{repo_name}:v1"
+    kit.pack(tmp_path / "project", tag=ref)
+    kit.push(ref)
+    kit.remove(ref)
+    fs = fsspec.filesystem("kit", ca_bundle=str(tls_registry.ca_file))  # credentials from kit login
+    with fs.open(f"kit://{ref}/notes.txt") as f:
+        assert f.read() == b"hello kit://\n"
+        shown = repr(f) + repr(fs)
+    with pytest.raises(NotFound) as err:
+        fs.info(f"kit://{ref}/nothing-here")
+    assert tls_registry.password not in shown + str(err.value)
+    assert tls_registry.username not in shown

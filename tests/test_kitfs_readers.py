@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import fsspec
 import numpy as np
@@ -51,14 +52,19 @@ def test_pandas_parquet_and_csv(kit_root: tuple[str, pd.DataFrame]) -> None:
     pd.testing.assert_frame_equal(part, frame.iloc[20:40].reset_index(drop=True))
 
 
+def pyarrow_dataset(root: str, folder: str) -> Any:
+    import pyarrow.dataset as ds
+
+    path = root.removeprefix("kit://")  # pyarrow wants the path without the protocol beside the filesystem
+    return ds.dataset(f"{path}/{folder}", filesystem=fsspec.filesystem("kit"), format="parquet")
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_pyarrow_dataset_over_a_folder(kit_root: tuple[str, pd.DataFrame]) -> None:
     import pyarrow.dataset as ds
 
     root, _ = kit_root
-    fs = fsspec.filesystem("kit")
-    path = root.removeprefix("kit://")  # pyarrow wants the path without the protocol beside the filesystem
-    dataset = ds.dataset(f"{path}/parts", filesystem=fs, format="parquet")
+    dataset = pyarrow_dataset(root, "parts")
     table = dataset.to_table(filter=ds.field("x") >= 50, columns=["x", "name"])
     assert table.column("x").to_pylist() == list(range(50, 60))
     assert sorted(p.rsplit("/", 1)[1] for p in dataset.files) == [
@@ -76,6 +82,8 @@ def test_polars(kit_root: tuple[str, pd.DataFrame]) -> None:
     with fsspec.open(f"{root}/parts/part-2.parquet", "rb") as f:
         part = pl.read_parquet(f)
     assert part["x"].to_list() == list(range(40, 60))
+    lazy = pl.scan_pyarrow_dataset(pyarrow_dataset(root, "parts"))  # lazy: only the filtered columns
+    assert lazy.filter(pl.col("x") < 3).select("name").collect()["name"].to_list() == ["n0", "n1", "n2"]
     with fsspec.open(f"{root}/table.csv", "rb") as f:
         table = pl.read_csv(f)
     assert table.shape == (60, 3) and table["name"][8] == "n1"

@@ -451,7 +451,6 @@ def _flags(argv: list[str]) -> dict[str, str]:
     return {argv[i].lstrip("-"): argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
 
 
-@pytest.mark.skipif(not _golden_init_cases(), reason="no init_cases in tests/golden/kit_golden.json")
 @pytest.mark.parametrize(("name", "golden"), _golden_init_cases())
 def test_golden_init_cases(tmp_path: Path, name: str, golden: dict[str, Any]) -> None:
     """Our v1.7 flavour reproduces kit 1.7's Kitfile text, byte for byte, for every golden init case."""

@@ -238,11 +238,13 @@ def test_diff_unknown_media_type_row() -> None:
     assert "        | sha256:1111111111  | 10 B\n" in text
 
 
-# -- with the real Kitfile module (written by another engineer) -------------------------------------------
+# -- with the real Kitfile module -------------------------------------------
 
 
 def _kitfile_module() -> Any:
-    return pytest.importorskip("kitops_jupyter.core.kitfile")
+    from kitops_jupyter.core import kitfile
+
+    return kitfile
 
 
 def test_inspect_json_matches_kit() -> None:
@@ -281,7 +283,6 @@ def test_list_local_reads_the_store(tmp_path: Path) -> None:
 # -- kit's output for the golden store (tests/golden/kit_golden.json) -------------------------------------
 
 GOLDEN = Path(__file__).parent / "golden" / "kit_golden.json"
-needs_golden = pytest.mark.skipif(not GOLDEN.exists(), reason="tests/golden/kit_golden.json not generated")
 
 
 def _golden() -> dict[str, Any]:
@@ -314,33 +315,21 @@ def _infos(store: LocalStore) -> list[listing.ModelInfo]:
     return infos
 
 
-@needs_golden
 def test_golden_list(tmp_path: Path) -> None:
     golden = _golden()
     store = _golden_store(tmp_path, golden, removed=False)
     infos = _infos(store)
     assert listing.list_table(infos) == golden["storage"]["outputs"]["list"]["stdout"]
     assert listing.list_json(infos) == golden["storage"]["outputs"]["list_json"]["stdout"]
-    if _has_kitfile_module():
-        assert listing.list_local(store) == infos
+    assert listing.list_local(store) == infos
 
 
-def _has_kitfile_module() -> bool:
-    try:
-        import kitops_jupyter.core.kitfile  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-@needs_golden
 def test_golden_list_after_remove(tmp_path: Path) -> None:
     golden = _golden()
     infos = _infos(_golden_store(tmp_path / "after", golden, removed=True))
     assert listing.list_table(infos) == golden["storage"]["outputs"]["list_after_remove"]["stdout"]
 
 
-@needs_golden
 def test_golden_inspect_layout() -> None:
     golden = _golden()
     titanic = golden["cases"]["titanic"]
@@ -351,7 +340,6 @@ def test_golden_inspect_layout() -> None:
     assert listing.go_indent(compact) + "\n" == golden["storage"]["outputs"]["inspect"]["stdout"]
 
 
-@needs_golden
 def test_golden_inspect_and_info_with_kitfile() -> None:
     kitfile_module = _kitfile_module()
     golden = _golden()

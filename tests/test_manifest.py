@@ -196,7 +196,6 @@ def _golden_manifests() -> list[tuple[str, str, str]]:
     return found
 
 
-@pytest.mark.skipif(not GOLDEN.exists(), reason="tests/golden/kit_golden.json not generated")
 @pytest.mark.parametrize(("name", "text", "digest"), _golden_manifests(), ids=lambda v: str(v)[:40])
 def test_golden_manifests_round_trip(name: str, text: str, digest: str) -> None:
     data = text.encode("utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -153,7 +154,6 @@ def test_auto_outside_a_kernel_is_text() -> None:
 
 
 def test_widget_bar_counts_bytes(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("ipywidgets")
     sink = make_progress("Pushing", "widget", min_interval=0.0)
     bar = sink._bar  # type: ignore[attr-defined]
     sink(0, 10 * MiB)
@@ -212,39 +212,46 @@ def test_widget_frontend_rule(
 # -- a real kernel -------------------------------------------------------------------------------
 
 BACKGROUND = """
-import threading, time
+import threading
 from kitops_jupyter.progress_display import make_progress
+go, done = threading.Event(), threading.Event()
 sink = make_progress("Pushing", "text", min_interval=0)
 def work():
-    time.sleep(1.5)
+    go.wait()
     print("RAW-THREAD-PRINT")
     sink(10, 10)
     sink.close("BACKGROUND-SUMMARY")
+    done.set()
 worker = threading.Thread(target=work)
 worker.start()
 """
 
 
 @pytest.mark.timeout(300)
-def test_text_from_a_worker_thread_stays_with_the_cell_that_started_it() -> None:
-    """ipykernel 7 sends a thread's output under the latest cell; the sink keeps its own cell."""
-    import os
-    from pathlib import Path
+def test_text_from_a_worker_thread_stays_with_the_cell_that_started_it(tmp_path: Path) -> None:
+    """ipykernel 7 sends a thread's output under the latest cell; the sink keeps its own cell.
 
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [
-        nbformat.v4.new_code_cell(BACKGROUND),
-        nbformat.v4.new_code_cell("time.sleep(3); worker.join(); print('second cell')"),
-    ]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    env.pop("JPY_SESSION_NAME", None)
-    nbclient.NotebookClient(nb, kernel_name="python3", timeout=120).execute(env=env)
-    second = "".join(o.get("text", "") for o in nb.cells[1].outputs)
-    assert "second cell" in second
-    assert "BACKGROUND-SUMMARY" not in second and "Pushing" not in second
+    The worker writes only while the second cell runs (events, no sleeps), and every iopub stream
+    message is grouped by the request it names as its parent."""
+    from tests.test_magics_support import kernel
+
+    root = str(Path(__file__).resolve().parents[1])
+    with kernel(tmp_path, env={"PYTHONPATH": root}) as k:
+        first = k.start(BACKGROUND)
+        second = k.start("go.set(); done.wait(); worker.join(); print('second cell')")
+        texts: dict[str, str] = {first: "", second: ""}
+        idle: set[str] = set()
+        while idle != {first, second}:
+            msg = k.iopub(timeout=60)
+            assert msg is not None, "the kernel went quiet before both cells finished"
+            parent = msg["parent_header"].get("msg_id", "")
+            if msg["msg_type"] == "stream" and parent in texts:
+                texts[parent] += msg["content"]["text"]
+            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle" and parent in texts:
+                idle.add(parent)
+    assert "BACKGROUND-SUMMARY" in texts[first] and "Pushing" in texts[first]
+    assert "second cell" in texts[second]
+    assert "BACKGROUND-SUMMARY" not in texts[second] and "Pushing" not in texts[second]
 
 
 def test_kernel_side_modules_import_no_jupyter_or_heavy_module() -> None:

@@ -202,7 +202,6 @@ def _golden_rows() -> list[dict[str, Any]]:
     return rows
 
 
-@pytest.mark.skipif(not GOLDEN.exists(), reason="tests/golden/kit_golden.json not generated")
 @pytest.mark.parametrize("row", _golden_rows(), ids=lambda row: repr(row["ref"])[:50])
 def test_golden_kit_tag_references(row: dict[str, Any]) -> None:
     """Accept exactly what kit accepts; the repository key and tag must be the ones kit stored."""

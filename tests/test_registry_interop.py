@@ -12,21 +12,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from kitops_jupyter.core import mediatypes
 from kitops_jupyter.core.digest import digest_file, hex_of
 from kitops_jupyter.core.registry.transfer import pull, push
 from kitops_jupyter.core.store import LocalStore
 from tests.registry_fixtures import RegistryServer, make_modelkit
 
-SKOPEO = shutil.which("skopeo")
-pytestmark = pytest.mark.skipif(SKOPEO is None, reason="skopeo is not installed: run scripts/setup")
+SKOPEO = shutil.which("skopeo")  # scripts/setup installs it; a missing one fails these tests
 
 
 def skopeo(*args: str) -> str:
+    assert SKOPEO is not None, "skopeo is not installed: run scripts/setup"
     proc = subprocess.run(
-        [str(SKOPEO), "--insecure-policy", *args], capture_output=True, text=True, timeout=120, check=False
+        [SKOPEO, "--insecure-policy", *args], capture_output=True, text=True, timeout=120, check=False
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout

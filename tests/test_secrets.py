@@ -286,11 +286,9 @@ def test_excerpts_name_kind_and_redacted_value(tmp_path: Path) -> None:
     assert_no_leak(found)
 
 
+@pytest.mark.timeout(120)  # quadratic regexes took many minutes on the first line alone
 def test_pathological_lines_scan_in_linear_time(tmp_path: Path) -> None:
-    import time
-
     lines = ["a_" * 300_000, "token=" * 100_000, "x_password " * 50_000, "A=" + " " * 500_000 + "b"]
     (tmp_path / ".env").write_text("\n".join(lines) + "\n")
-    start = time.monotonic()
-    scan_for_secrets([tmp_path], tmp_path)
-    assert time.monotonic() - start < 10  # quadratic regexes took minutes on the first line alone
+    found = {(f.kind, f.line) for f in scan_for_secrets([tmp_path], tmp_path)}
+    assert found == {("dotenv-file", 0), ("credential-assignment", 2)}  # and it finished

@@ -90,23 +90,33 @@ class Kit:
         progress: ProgressCallback | None = None,
         warn: Warn | None = None,
         cache: bool = True,
+        push: bool = False,
     ) -> PackResult:
         """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``).
 
         Layers whose files did not change since an earlier pack reuse their stored blob (the layer
-        cache, ``PackResult.cached_layers``); ``cache=False`` reads every file again.
+        cache, ``PackResult.cached_layers``); ``cache=False`` reads every file again. With ``push``
+        the tag must name a registry: each layer streams there while it is packed, then the ModelKit
+        is pushed (``PackResult.pushed``); the local store holds it as after a plain pack.
         """
-        return packer.pack(
-            Path(directory),
-            self.store,
-            tag=tag,
-            kitfile_path=Path(kitfile) if kitfile else None,
-            kitfile_text=kitfile_text,
-            compression=compression,
-            progress=progress,
-            warn=warn,
-            cache=cache,
-        )
+        how = {
+            "tag": tag,
+            "kitfile_path": Path(kitfile) if kitfile else None,
+            "kitfile_text": kitfile_text,
+            "compression": compression,
+            "progress": progress,
+            "warn": warn,
+            "cache": cache,
+        }
+        if not push:
+            return packer.pack(Path(directory), self.store, **how)  # type: ignore[arg-type]
+        ref = _push_target(tag)
+        with reg.RegistryClient(ref.registry, self.network) as client:
+            streaming = reg.StreamingPush(client, ref.repository, f"pack --push {ref}")
+            result = packer.pack(Path(directory), self.store, layer_sink=streaming.open, **how)  # type: ignore[arg-type]
+        assert tag is not None
+        result.pushed = reg.push(self.store, tag, options=self.network, progress=progress)
+        return result
 
     def list(self, repository: str | None = None) -> list[listing.ModelInfo]:
         """Local ModelKits sorted like ``kit list``, or the tagged ModelKits of a remote repository.
@@ -156,7 +166,10 @@ class Kit:
         if not data:
             return layers
         fs = self.filesystem()
-        sides = [fs.resolver.modelkit(info.reference, remote=_side(text)) for info, text in ((a, first), (b, second))]
+        sides = [
+            fs.resolver.modelkit(info.reference, remote=_side(text))
+            for info, text in ((a, first), (b, second))
+        ]
         return diff_data(fs, sides[0], sides[1], layers, (first, second))
 
     def filesystem(self, *, verify: bool = False) -> KitFileSystem:
@@ -316,6 +329,16 @@ class Kit:
 def _side(reference: str) -> bool | None:
     """True for ``remote://``, False for ``local://``, None (local store first) otherwise."""
     return True if reference.startswith("remote://") else False if reference.startswith("local://") else None
+
+
+def _push_target(tag: str | None) -> Reference:
+    """The registry reference ``pack --push`` streams to."""
+    ref = parse_reference(tag)[0] if tag else None
+    if ref is None or ref.is_local_only:
+        raise InvalidArgument(
+            f"pack --push needs a tag with a registry, e.g. registry.example.com/myorg/model:v1 (got {tag!r})"
+        )
+    return ref
 
 
 def _parse(reference: str | Reference) -> Reference:

@@ -57,12 +57,15 @@ def write_layer(
     compression: str,
     out_dir: Path,
     progress: Progress | None = None,
+    tee: Callable[[bytes | memoryview], None] | None = None,
 ) -> LayerBlob:
     """Tar ``entries`` (from :func:`walk_layer`) into a temp blob in ``out_dir`` and return its facts.
 
     ``progress(n)`` is called from this thread with the number of source-file bytes just read
-    (pass ``ByteProgress.add``). Raises :class:`PackError` if a file cannot be read or changes size
-    while it is packed; the temp file is removed on any error.
+    (pass ``ByteProgress.add``). ``tee(data)`` is called from the writer thread with every piece of
+    the blob after it was written (``pack --push`` streams it on); ``data`` may be a view of a
+    buffer reused afterwards, so copy what you keep. Raises :class:`PackError` if a file cannot be
+    read or changes size while it is packed; the temp file is removed on any error.
     """
     compressor = make_compressor(compression)
     try:
@@ -74,7 +77,7 @@ def write_layer(
     tmp = Path(name)
     try:
         with open(fd, "wb") as out:
-            diff_id, digest, size = _run_pipeline(entries, compressor, out, progress)
+            diff_id, digest, size = _run_pipeline(entries, compressor, out, progress, tee)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise PackError(
@@ -87,7 +90,11 @@ def write_layer(
 
 
 def _run_pipeline(
-    entries: Iterable[TarEntry], compressor: Compressor | None, out: BinaryIO, progress: Progress | None
+    entries: Iterable[TarEntry],
+    compressor: Compressor | None,
+    out: BinaryIO,
+    progress: Progress | None,
+    tee: Callable[[bytes | memoryview], None] | None,
 ) -> tuple[str, str, int]:
     """Returns (diff_id, digest, blob size)."""
     pool = _Pool(_POOL_SIZE)
@@ -101,6 +108,8 @@ def _run_pipeline(
             blob_hash.update(data)
         out.write(data)
         written += len(data)
+        if tee is not None:
+            tee(data)
 
     stages = [_Stage("kit-layer-write", pool, write)]
     if compressor is not None:

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from .. import __version__
 from ..errors import InvalidArgument, PackError
@@ -28,7 +29,21 @@ from .progress import ByteProgress, ProgressCallback
 from .reference import Reference, parse_reference
 from .store import LocalStore
 
+if TYPE_CHECKING:
+    from .registry.transfer import PushResult
+
 CLI_VERSION = f"kitops-jupyter-{__version__}"
+
+
+class LayerTee(Protocol):
+    """Receives a layer's blob bytes while it is packed (``pack --push``), then its digest."""
+
+    def write(self, data: bytes | memoryview) -> None: ...
+
+    def close(self, digest: str | None) -> bool: ...  # None: the layer failed, abandon it
+
+
+OpenTee = Callable[[str], LayerTee]  # layer media type -> where its bytes go
 UNTAGGED_REPO = "localhost/_"
 
 
@@ -42,6 +57,7 @@ class PackResult:
     references: list[Reference]
     warnings: list[str] = field(default_factory=list)
     cached_layers: list[str] = field(default_factory=list)  # layer digests reused from the layer cache
+    pushed: PushResult | None = None  # set by ``pack(push=True)``
 
     @property
     def digest(self) -> str:
@@ -71,11 +87,13 @@ def pack(
     progress: ProgressCallback | None = None,
     warn: Callable[[str], None] | None = None,
     cache: bool = True,
+    layer_sink: OpenTee | None = None,
 ) -> PackResult:
     """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``).
 
     With ``cache`` (the default) a layer whose files are unchanged since an earlier pack (see
     :mod:`.layercache`) reuses its stored blob without reading them; ``cache=False`` reads everything.
+    ``layer_sink(media_type)`` gets each layer packed here (not the cached ones) as it is written.
     """
     if compression not in mediatypes.COMPRESSIONS:
         choices = ", ".join(mediatypes.COMPRESSIONS)
@@ -93,7 +111,7 @@ def pack(
     rules = IgnoreRules.load(context)
     layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
     counter = ByteProgress(sum(layer.size for layer in layers), progress)
-    writer = _LayerWriter(store, compression, counter, rules.patterns, cache)
+    writer = _LayerWriter(store, compression, counter, rules.patterns, cache, layer_sink)
     descriptors = [writer.write(layer) for layer in layers]
     if not descriptors:
         note("ModelKit contains no layers")
@@ -185,9 +203,16 @@ class _LayerWriter:
     """Writes each planned layer into the store, or reuses its blob when the layer cache vouches for it."""
 
     def __init__(
-        self, store: LocalStore, compression: str, counter: ByteProgress, patterns: list[str], cache: bool
+        self,
+        store: LocalStore,
+        compression: str,
+        counter: ByteProgress,
+        patterns: list[str],
+        cache: bool,
+        sink: OpenTee | None,
     ) -> None:
         self.store, self.compression, self.counter, self.patterns = store, compression, counter, patterns
+        self.sink = sink
         self.cache = LayerCache(store.home / "cache" / "layers") if cache else None
         self.cached: list[str] = []
 
@@ -219,9 +244,22 @@ class _LayerWriter:
 
     def _pack(self, layer: _PlannedLayer, media_type: str, key: str) -> CachedLayer:
         started = time.time_ns()
-        written = write_layer(
-            layer.entries, media_type, self.compression, self.store.ingest_dir(), self.counter.add
-        )
+        tee = self.sink(media_type) if self.sink is not None else None
+        try:
+            written = write_layer(
+                layer.entries,
+                media_type,
+                self.compression,
+                self.store.ingest_dir(),
+                self.counter.add,
+                tee.write if tee is not None else None,
+            )
+        except BaseException:
+            if tee is not None:
+                tee.close(None)
+            raise
+        if tee is not None:
+            tee.close(written.digest)
         self.store.add_blob_file(written.path, written.digest, verified=True)
         blob = CachedLayer(written.digest, written.diff_id, written.size)
         if self.cache is not None:
@@ -229,4 +267,4 @@ class _LayerWriter:
         return blob
 
 
-__all__ = ["CLI_VERSION", "PackResult", "pack"]
+__all__ = ["CLI_VERSION", "LayerTee", "OpenTee", "PackResult", "pack"]

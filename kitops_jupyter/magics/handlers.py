@@ -79,7 +79,9 @@ def pack(ctx: Context, args: argparse.Namespace) -> object:
     directory = Path(args.directory or ".")
     if not args.allow_secrets:
         check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")
-    return pack_directory(ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache)
+    return pack_directory(
+        ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache, push=args.push, args=args
+    )
 
 
 def pack_directory(
@@ -90,12 +92,18 @@ def pack_directory(
     compression: str | None,
     *,
     cache: bool = True,
+    push: bool = False,
+    args: argparse.Namespace | None = None,
 ) -> ModelKitResult:
-    """Pack with one progress display and a summary line; warnings are printed as they come."""
-    with ctx.operation(f"Packing {tag or directory}") as op:
-        result = ctx.kit().pack(
+    """Pack with one progress display and a summary line; warnings are printed as they come.
+
+    ``push`` streams the layers to the tag's registry (the default registry if it names none)."""
+    if push and tag:
+        tag = ctx.qualify(tag)
+    with ctx.operation(f"Packing {tag or directory}{' and pushing' if push else ''}") as op:
+        result = ctx.kit(args).pack(
             directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
-            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache,
+            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache, push=push,
         )  # fmt: skip
         shown = ModelKitResult.from_pack(result)
         op.finish("Packed", shown.names(), result.digest, shown.size)

@@ -140,7 +140,7 @@ def pack_from_kernel(ctx: Context, args: argparse.Namespace) -> KitfileDraft | M
         ctx.say(f"warning: {warning}")
     if not args.allow_secrets:
         check_for_secrets(directory, verb="pack")
-    return pack_directory(ctx, directory, args.tag, None, args.compression, cache=not args.no_cache)
+    return pack_directory(ctx, directory, args.tag, None, args.compression, cache=not args.no_cache, push=args.push, args=args)
 
 
 def kitfile_cell(ctx: Context, args: argparse.Namespace, cell: str) -> KitfileResult | ModelKitResult:

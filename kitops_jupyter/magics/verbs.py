@@ -132,6 +132,8 @@ _VERB_LIST = (
         opt("-f", "--file", metavar="KITFILE", complete="path", help="Kitfile to use (default: DIRECTORY/Kitfile)"),
         COMPRESSION, ALLOW_SECRETS,
         opt("--no-cache", action="store_true", help="read every file again (no layer cache)"),
+        opt("--push", action="store_true", help="stream the layers to the tag's registry while packing, then push"),
+        *NETWORK,
         opt("--yes", action="store_true", help="with kernel variables: pack now, without the review cell"),
         *KERNEL,
     ), handlers.pack, ("mk = %kit pack . -t myorg/model:v1", "%kit pack --model clf --dataset train=df -t myorg/model:v1")),

@@ -12,6 +12,7 @@ from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_cr
 from .client import RegistryClient, RegistryOptions
 from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
+from .streamupload import StreamingPush
 from .transfer import PullResult, PushResult, pull, push
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "RegistryOptions",
     "RemoteModelKit",
     "RetryPolicy",
+    "StreamingPush",
     "fetch_modelkit",
     "find_credentials",
     "login",

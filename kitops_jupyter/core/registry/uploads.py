@@ -205,3 +205,9 @@ def _with_digest(url: str, digest: str) -> str:
     parts = urlsplit(url)
     query = f"{parts.query}&{urlencode({'digest': digest})}" if parts.query else urlencode({"digest": digest})
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+# the session helpers, shared with :mod:`.streamupload` (``pack --push``)
+location_of = _location
+range_end = _range_end
+with_digest = _with_digest

@@ -25,6 +25,7 @@ from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile
 from .core.kitfs.filesystem import KitFileSystem
 from .core.manifest import Descriptor, Manifest
+from .core.preview import preview_dataset
 from .core.progress import ProgressCallback
 from .core.reference import Reference, parse_reference
 from .core.store import LocalStore, RemoveResult, kitops_home
@@ -183,6 +184,14 @@ class Kit:
         return KitFileSystem(
             home=self.home, verify=verify, plain_http=net.plain_http, tls_verify=net.tls_verify, ca_bundle=ca
         )
+
+    def preview(
+        self, reference: str, dataset: str | None = None, *, rows: int = 10, remote: bool | None = None
+    ) -> dict[str, Any]:
+        """The first ``rows`` of a dataset (or thumbnails of a media folder) as JSON-ready data, read
+        through kit:// without pulling: from the store if it holds the ModelKit, else its registry."""
+        fs = self.filesystem()
+        return preview_dataset(fs, fs.resolver.modelkit(_parse(reference), remote=remote), dataset, rows)
 
     def _resolve_any(self, reference: str) -> ModelKitInfo:
         for prefix, remote in (("local://", False), ("remote://", True)):

@@ -239,13 +239,13 @@ def read_dataset_url(fs: Any, url: str) -> pd.DataFrame | dict[str, pd.DataFrame
     Tables (CSV/TSV, Parquet, JSON Lines, Feather) are read by pandas through the URL; a folder of
     media files gives a media frame whose bytes are fetched only when asked.
     """
-    from .core.unstructured import is_media, media_frame
+    from .core.unstructured import is_hidden, is_media, media_frame
 
     info = fs.info(url)
     root = info["name"]
     found = {info["name"]: info} if info["type"] == "file" else fs.find(url, detail=True)
     files = {name[len(root) :].lstrip("/") or posixpath.basename(name): entry for name, entry in found.items()}
-    visible = {rel: e for rel, e in files.items() if not any(p.startswith((".", "_")) for p in rel.split("/"))}
+    visible = {rel: e for rel, e in files.items() if not is_hidden(rel)}
     tables = {rel: e for rel, e in visible.items() if (_kind(Path(rel)) or ("", ""))[0] in _URL_READERS}
     if not tables and any(is_media(rel) for rel in visible):
         return media_frame([(rel, e["size"]) for rel, e in visible.items()], lambda rel: fs.cat_file(files[rel]["name"]))

@@ -183,3 +183,26 @@ def test_jobs_are_listed(lab_server: LabServer) -> None:
     job = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel}))
     jobs = lab_server.request("GET", "jobs").json()["jobs"]
     assert job["id"] in [each["id"] for each in jobs]
+
+
+def test_preview_reads_first_rows_through_kit_without_pulling(
+    lab_server: LabServer, registry: RegistryServer, tmp_path: Path
+) -> None:
+    from kitops_jupyter import api
+
+    # Given a ModelKit only in the registry (pushed from this test's own store)
+    repository = f"preview/{secrets.token_hex(4)}"
+    ref = f"{registry.registry}/{repository}:v1"
+    api.pack(write_project(tmp_path / "p"), tag=ref)
+    api.push(ref)
+    # When the sidebar asks for a preview of its dataset
+    response = lab_server.request("GET", "preview", params={"reference": ref, "dataset": "train", "rows": "1"})
+    # Then it gets the first rows, and the server's store still does not hold the ModelKit
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "dataset": "train", "path": "data/train.csv", "kind": "table", "file": "data/train.csv",
+        "columns": ["a", "b"], "rows": [[1, 2]],
+    }  # fmt: skip
+    assert repository not in lab_server.request("GET", "modelkits").text
+    assert_error(lab_server.request("GET", "preview", params={"reference": ref, "dataset": "nope"}), 404, "NotFound")
+    assert_error(lab_server.request("GET", "preview", params={"reference": ref, "rows": "x"}), 400, "InvalidArgument")

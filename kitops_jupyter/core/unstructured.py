@@ -45,6 +45,11 @@ class LazyBytes:
         return f"<{self.size} bytes, not read>"
 
 
+def is_hidden(rel: str) -> bool:
+    """Hidden (``.``) or ``_``-prefixed components (``.ipynb_checkpoints``, ``_SUCCESS``) are skipped."""
+    return any(p.startswith((".", "_")) for p in rel.split("/"))
+
+
 def is_media(name: str) -> bool:
     return posixpath.splitext(name)[1].lower() in MEDIA
 
@@ -57,7 +62,7 @@ def media_frame(files: Iterable[tuple[str, int]], reader: Callable[[str], bytes]
     rows = []
     for path, size in sorted(files):
         parts = path.split("/")
-        if any(p.startswith((".", "_")) for p in parts) or not is_media(path):
+        if is_hidden(path) or not is_media(path):
             continue
         label = parts[-2] if len(parts) > 1 else ""
         rows.append((path, label, size, posixpath.splitext(path)[1].lower(), LazyBytes(path, size, reader)))
@@ -88,14 +93,14 @@ def _thumbnail(value: Any) -> str:
     suffix = posixpath.splitext(value.path)[1].lower()
     if suffix not in IMAGE:
         return html.escape(repr(value))
-    data, mime = _small_image(value.read(), suffix)
+    data, mime = thumbnail_png(value.read(), suffix)
     if mime is None:
         return html.escape(repr(value))
     encoded = base64.b64encode(data).decode("ascii")
     return f'<img src="data:{mime};base64,{encoded}" style="max-height:{THUMBNAIL_PX}px;max-width:{THUMBNAIL_PX}px" alt="{html.escape(value.path)}">'
 
 
-def _small_image(data: bytes, suffix: str) -> tuple[bytes, str | None]:
+def thumbnail_png(data: bytes, suffix: str) -> tuple[bytes, str | None]:
     """A PNG thumbnail when Pillow is there; else the image itself if a browser shows it and it is small."""
     try:
         from PIL import Image  # type: ignore[import-not-found]

@@ -121,6 +121,20 @@ class ModelKitHandler(KitopsHandler):
         self.send(views.removed(results))
 
 
+class PreviewHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """First rows of a dataset (or image thumbnails) through kit://, without pulling the ModelKit."""
+        dataset = self.get_query_argument("dataset", "") or None
+        try:
+            rows = int(self.get_query_argument("rows", "10"))
+        except ValueError:
+            raise InvalidArgument("rows must be a whole number") from None
+        remote = True if self.flag("remote") else None
+        preview = await self.call(self.ctx.kit.preview, self.query("reference"), dataset, rows=rows, remote=remote)
+        self.send(preview)
+
+
 class TagsHandler(KitopsHandler):
     @tornado.web.authenticated
     async def get(self) -> None:

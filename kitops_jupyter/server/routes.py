@@ -23,6 +23,7 @@ ROUTES: list[tuple[str, type[handlers.KitopsHandler]]] = [
     ("modelkits", handlers.ModelKitsHandler),
     ("modelkit", handlers.ModelKitHandler),
     ("tags", handlers.TagsHandler),
+    ("preview", handlers.PreviewHandler),
     ("pack", handlers.PackHandler),
     ("push", handlers.PushHandler),
     ("pull", handlers.PullHandler),

@@ -198,7 +198,9 @@ class Resolver:
         else:
             source = FileSource(self._plain_tar(files, planned, local))
         layer.source = source
-        layer.index = self._index(planned, source, verified=whole)
+        # Local bytes were digest-checked (store ingest, or the fetch above): an index built from
+        # unverified ranged reads is not reused for them, it is rebuilt from the bytes at hand.
+        layer.index = self._index(planned, source, verified=whole or local)
 
     def _index(self, planned: PlannedLayer, source: ByteSource, verified: bool) -> LayerIndex:
         desc = planned.descriptor

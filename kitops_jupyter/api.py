@@ -27,8 +27,11 @@ from .core.kitfs.filesystem import KitFileSystem
 from .core.manifest import Descriptor, Manifest
 from .core.preview import preview_dataset
 from .core.progress import ProgressCallback
+from .core.readme import read_readme
 from .core.reference import Reference, parse_reference
+from .core.registry.auth import stored_logins
 from .core.store import LocalStore, RemoveResult, kitops_home
+from .core.storewatch import store_fingerprint
 from .core.unpack import parse_filters, unpack_modelkit
 from .errors import InvalidArgument, NotFound
 
@@ -37,9 +40,22 @@ if TYPE_CHECKING:
 
 NetworkOptions = reg.RegistryOptions
 PushResult = reg.PushResult
+RegistrySettings = reg.RegistrySettings
 
 PackResult = packer.PackResult
 Warn = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    """A registry's saved options and who is logged in to it (``None``: nobody; never a secret)."""
+
+    settings: RegistrySettings
+    username: str | None
+
+    @property
+    def registry(self) -> str:
+        return self.settings.registry
 
 
 @dataclass
@@ -138,6 +154,10 @@ class Kit:
             for k in found
         ]
 
+    def fingerprint(self) -> str:
+        """A short string that changes whenever any process (kit too) changes the local listing."""
+        return store_fingerprint(self.store.storage)
+
     def get(self, reference: str | Reference) -> ModelKitInfo:
         """Resolve a local reference to its manifest and Kitfile (raises NotFound)."""
         ref = _parse(reference)
@@ -151,6 +171,10 @@ class Kit:
             return self.get(reference)
         kit = reg.fetch_modelkit(reference, options=self.network)
         return ModelKitInfo(kit.reference, kit.descriptor, kit.manifest, kit.kitfile)
+
+    def readme(self, reference: str | Reference) -> str:
+        """The README / model card text of a local ModelKit (``""`` when it has none)."""
+        return read_readme(self.store, self.get(reference).manifest)
 
     def info(self, reference: str, *, remote: bool = False) -> Kitfile:
         """The Kitfile of a ModelKit (``kit info``)."""
@@ -303,6 +327,34 @@ class Kit:
         """Forget the stored credentials for ``registry``."""
         return reg.logout(registry, home=self.home)
 
+    # -- registry settings (one place for the magics, the panel and the sidebar) ----------------
+
+    def registry_settings(self) -> builtins.list[RegistryStatus]:
+        """Every registry with saved settings or a stored login, with its options and login state."""
+        saved = reg.load_settings(self.home)
+        hosts = sorted(set(saved) | set(stored_logins(self.home)))
+        return [self._status(saved.get(host) or RegistrySettings(host)) for host in hosts]
+
+    def save_registry_settings(
+        self,
+        registry: str,
+        *,
+        plain_http: bool | None = None,
+        tls_verify: bool = True,
+        ca_bundle: str | None = None,
+    ) -> RegistryStatus:
+        """Save how to reach ``registry``; every later remote verb uses it unless told otherwise."""
+        saved = reg.save_settings(self.home, RegistrySettings(registry, plain_http, tls_verify, ca_bundle))
+        return self._status(saved)
+
+    def forget_registry_settings(self, registry: str) -> bool:
+        """Drop the saved settings of ``registry`` (its login stays; ``logout`` removes that)."""
+        return reg.forget_settings(self.home, registry)
+
+    def _status(self, settings: RegistrySettings) -> RegistryStatus:
+        creds = reg.find_credentials(settings.registry, home=self.home)
+        return RegistryStatus(settings, creds.username if creds else None)
+
     # -- notebook verbs ----------------------------------------------------------------------
 
     def dataset_path(
@@ -350,6 +402,15 @@ def _push_target(tag: str | None) -> Reference:
     return ref
 
 
+def push_detail(result: PushResult) -> str:
+    """How a push went, in the one wording the magic, the panel and the sidebar share."""
+    sent = len(result.uploaded)
+    return (
+        f"{sent} blob{'' if sent == 1 else 's'} uploaded ({listing.format_size(result.bytes_uploaded)}), "
+        f"{len(result.skipped)} already in the registry"
+    )
+
+
 def _parse(reference: str | Reference) -> Reference:
     if isinstance(reference, Reference):
         return reference
@@ -393,6 +454,9 @@ pull = _delegate("pull")
 login = _delegate("login")
 logout = _delegate("logout")
 load_dataset = _delegate("load_dataset")
+registry_settings = _delegate("registry_settings")
+save_registry_settings = _delegate("save_registry_settings")
+forget_registry_settings = _delegate("forget_registry_settings")
 
 __all__ = [
     "DataDiff",
@@ -403,8 +467,11 @@ __all__ = [
     "NotFound",
     "PackResult",
     "PushResult",
+    "RegistrySettings",
+    "RegistryStatus",
     "default_kit",
     "diff",
+    "forget_registry_settings",
     "info",
     "init",
     "inspect",
@@ -415,7 +482,10 @@ __all__ = [
     "pack",
     "pull",
     "push",
+    "push_detail",
+    "registry_settings",
     "remove",
+    "save_registry_settings",
     "tag",
     "unpack",
 ]

@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 from kitops_jupyter.errors import NotFound
 from tests.browser_fixtures import LabServer, open_lab, write_project
 from tests.registry_fixtures import RegistryServer
+from tests.ui_checks import dismiss_toasts, toast
 
 SIDEBAR = "#kitops-sidebar"
 
@@ -34,8 +35,12 @@ def action(sidebar: Locator, name: str) -> None:
     sidebar.locator(f'button[data-action="{name}"]').click()
 
 
-def status(sidebar: Locator, kind: str) -> Locator:
-    return sidebar.locator(f".kitops-status.kitops-mod-{kind}")
+def confirm_remove(page: Page, answer: str) -> None:
+    """Answer JupyterLab's "Remove ModelKit?" dialog with ``answer`` (Remove or Cancel)."""
+    dialog = page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("Remove ModelKit?")
+    dialog.get_by_role("button", name=answer, exact=True).click()
+    expect(dialog).to_have_count(0)
 
 
 def widen_sidebar(page: Page, width: int = 460) -> None:
@@ -67,27 +72,36 @@ def test_sidebar_lists_details_pushes_and_pulls(
     # Then the sidebar lists it with its name, size and digest
     item = sidebar.locator(f'.kitops-modelkit[data-reference="{reference}"]')
     expect(item).to_contain_text("sidebar-demo")
-    expect(item.locator(".kitops-modelkit-digest")).to_have_text(packed.digest[:19])
+    digest = item.locator(".kitops-digest code")
+    expect(digest).to_have_text(packed.digest[:19])
+    expect(digest).to_have_attribute("title", packed.digest)  # the full digest on hover
     expect(item.locator(".kitops-modelkit-created")).not_to_be_empty()
     # When it is clicked, its Kitfile and layers show and the reference fills the form
     item.click()
     expect(sidebar.locator(".kitops-kitfile")).to_contain_text("name: sidebar-demo")
     expect(sidebar.locator(".kitops-layer")).to_have_count(2)
     expect(sidebar.locator(".kitops-reference")).to_have_value(reference)
-    # When pushing it, the registry has the tag
+    # When pushing it, the registry has the tag and a notification says so in the shared wording
     action(sidebar, "push")
-    expect(status(sidebar, "info")).to_contain_text(f"Pushed {reference}")
+    pushed = toast(lab_page, "success", f"Pushed {reference} (")
+    expect(pushed).to_contain_text("blobs uploaded")
+    expect(pushed).to_contain_text("0 already in the registry")
     expect(sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')).to_be_visible()
     assert [info.tags for info in lab_server.kit.list(f"{registry.registry}/{repo_name}")] == [["v1"]]
-    # When removing it locally, it leaves the list and the store
+    # When Remove is pressed, JupyterLab asks first; Cancel keeps it
     action(sidebar, "remove")
-    expect(status(sidebar, "info")).to_contain_text(f"Removed {reference}")
+    confirm_remove(lab_page, "Cancel")
+    assert lab_server.kit.get(reference).digest == packed.digest
+    # When removing it for real, it leaves the list and the store
+    action(sidebar, "remove")
+    confirm_remove(lab_page, "Remove")
+    toast(lab_page, "success", f"Removed {reference}")
     expect(item).to_have_count(0)
     with pytest.raises(NotFound):
         lab_server.kit.get(reference)
     # When pulling it back, it is in the store again with the same digest
     action(sidebar, "pull")
-    expect(status(sidebar, "info")).to_contain_text(f"Pulled {reference}")
+    toast(lab_page, "success", f"Pulled {reference}")
     expect(item).to_be_visible()
     assert lab_server.kit.get(reference).digest == packed.digest
     # And the remote tags of its repository are listed
@@ -95,6 +109,7 @@ def test_sidebar_lists_details_pushes_and_pulls(
     expect(sidebar.locator(f'.kitops-tag-row[data-reference="{reference}"]')).to_be_visible()
     item.click()
     expect(sidebar.locator(".kitops-kitfile")).to_contain_text("name: sidebar-demo")
+    dismiss_toasts(lab_page)
     widen_sidebar(lab_page)
     screenshot(lab_page, "lab-sidebar")
 
@@ -114,7 +129,7 @@ def test_sidebar_packs_the_current_folder_and_unpacks_with_filters(
     sidebar.locator(".kitops-reference").fill(reference)
     action(sidebar, "pack")
     # Then it is packed and listed
-    expect(status(sidebar, "info")).to_contain_text(f"Packed {name} as {reference}")
+    toast(lab_page, "success", f"Packed {name} as {reference}")
     expect(sidebar.locator(f'.kitops-modelkit[data-reference="{reference}"]')).to_contain_text("folder-demo")
     assert lab_server.kit.get(reference).kitfile.package.name == "folder-demo"
     # When unpacking only the model into another folder
@@ -122,10 +137,23 @@ def test_sidebar_packs_the_current_folder_and_unpacks_with_filters(
     expect(sidebar.locator(".kitops-folder")).to_have_text(f"/{name}-out")
     sidebar.locator(".kitops-filters").fill("model")
     action(sidebar, "unpack")
-    expect(status(sidebar, "info")).to_contain_text(f"Unpacked {reference} into {name}-out")
+    toast(lab_page, "success", f"Unpacked {reference} into /{name}-out")
     out = lab_server.root / f"{name}-out"
     assert (out / "model.bin").read_bytes() == (lab_server.root / name / "model.bin").read_bytes()
     assert not (out / "data").exists()
+    # When a changed file is in the way, the error names the sidebar's Overwrite box, not a CLI flag
+    (out / "model.bin").write_bytes(b"edited")
+    action(sidebar, "unpack")
+    error = toast(lab_page, "error", "model.bin")
+    expect(error).to_contain_text("Tick Overwrite")
+    expect(error).not_to_contain_text("overwrite=True")
+    dismiss_toasts(lab_page)
+    # And with Overwrite ticked the ModelKit's file replaces it
+    sidebar.locator(".kitops-overwrite").check()
+    action(sidebar, "unpack")
+    toast(lab_page, "success", f"Unpacked {reference} into /{name}-out")
+    assert (out / "model.bin").read_bytes() == (lab_server.root / name / "model.bin").read_bytes()
+    dismiss_toasts(lab_page)
     screenshot(lab_page, "lab-sidebar-pack-unpack")
 
 
@@ -133,24 +161,40 @@ def test_sidebar_shows_the_error_of_a_failing_operation(
     lab_page: Page, registry: RegistryServer, screenshot: Any
 ) -> None:
     sidebar = open_sidebar(lab_page)
+    buttons = sidebar.locator(".kitops-buttons").first
+    before = buttons.bounding_box()
     # When pulling a reference the registry does not have
     missing = f"{registry.registry}/missing/{secrets.token_hex(4)}:v9"
     sidebar.locator(".kitops-reference").fill(missing)
     action(sidebar, "pull")
-    # Then the error and its hint show in the sidebar, and the job is marked failed
-    error = status(sidebar, "error")
-    expect(error.locator(".kitops-message-text")).to_contain_text(missing)
-    expect(error.locator(".kitops-message-text")).to_contain_text("not found")
-    expect(error.locator(".kitops-message-hint")).not_to_be_empty()
-    expect(sidebar.locator('.kitops-job[data-kind="pull"][data-state="failed"]')).to_be_visible()
+    # Then a notification shows the error and a hint that fits it, and the job is marked failed
+    error = toast(lab_page, "error", missing)
+    expect(error).to_contain_text("not found")
+    failed = sidebar.locator('.kitops-job[data-kind="pull"][data-state="failed"]')
+    expect(failed.locator(".kitops-message-text")).to_contain_text(missing)
+    expect(failed.locator(".kitops-message-hint")).to_have_text(
+        "Check the reference; Remote tags lists what the repository holds."
+    )
+    # And Details shows the whole error with its hint in JupyterLab's dialog
+    error.get_by_role("button", name="Details").click()
+    details = lab_page.locator(".jp-Dialog .kitops-error-details")
+    expect(details.locator(".kitops-error-message")).to_contain_text(missing)
+    expect(details.locator(".kitops-error-hint")).to_contain_text("Remote tags lists")
+    lab_page.locator(".jp-Dialog").get_by_role("button", name="Close").click()
+    # And nothing in the sidebar moved: the buttons are where the pointer left them
+    assert buttons.bounding_box() == before
     screenshot(lab_page, "lab-sidebar-error")
-    # And a direct call that fails (an unknown local detail) shows its error too
+    dismiss_toasts(lab_page)
+    # And a direct call that fails (an empty field, an unknown local reference) shows its error too
     sidebar.locator(".kitops-reference").fill("")
     action(sidebar, "remove")
-    expect(error).to_contain_text("Enter a reference")
+    toast(lab_page, "error", "Enter a reference")
     sidebar.locator(".kitops-reference").fill("nobody/nothing:v0")
     action(sidebar, "remove")
-    expect(error).to_contain_text("nobody/nothing:v0")
+    confirm_remove(lab_page, "Remove")
+    missing_local = toast(lab_page, "error", "nobody/nothing:v0")
+    expect(missing_local).to_contain_text("Pull it from its registry first")
+    expect(missing_local).not_to_contain_text("kit list")
 
 
 def test_command_palette_runs_the_actions(
@@ -180,9 +224,9 @@ def test_command_palette_runs_the_actions(
     dialog_input = lab_page.locator(".jp-Dialog input")
     dialog_input.fill(reference)
     dialog_input.press("Enter")
-    # Then the sidebar shows the pull's success and the store has it
+    # Then a notification tells the pull's success and the store has it
     sidebar = lab_page.locator(SIDEBAR)
-    expect(status(sidebar, "info")).to_contain_text(f"Pulled {reference}")
+    toast(lab_page, "success", f"Pulled {reference}")
     assert lab_server.kit.get(reference).reference.tag == "v1"
     # And commands take their arguments directly too (no prompt)
     repository = reference.rsplit(":", 1)[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -48,7 +49,7 @@ def test_push_pull_and_remote_verbs(
     assert pushed.pinned == f"{registry.registry}/{repo_name}@{packed.digest}"
     assert "<code" in pushed._repr_html_()
     out = capsys.readouterr().out
-    assert f"Pushed {ref} {packed.digest[:15]}… " in out and "(4 blobs sent, 0 already there)" in out
+    assert f"Pushed {ref} {packed.digest[:15]}… " in out and re.search(r"\(4 blobs uploaded \([\d.]+ \w*B\), 0 already in the registry\)", out)
     listed = run(ip, f"list {registry.registry}/{repo_name}")
     assert [(info.tags, info.digest) for info in listed] == [(["v1"], packed.digest)]
     remote = run(ip, f"inspect {ref} --remote")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..api import DataDiff, Kit
+from ..api import DataDiff, Kit, push_detail
 from ..core import listing
 from ..core.kitfile import dump_kitfile
 from ..core.reference import display_name
@@ -202,7 +202,7 @@ def push(ctx: Context, args: argparse.Namespace) -> PushedResult:
     with ctx.operation(f"Pushing {destination or args.source}") as op:
         result = kit.push(args.source, destination, progress=op.progress)
         shown = PushedResult(result, size)
-        extra = f" ({len(result.uploaded)} blobs sent, {len(result.skipped)} already there)"
+        extra = f" ({push_detail(result)})"
         op.finish("Pushed", str(result.reference), result.digest, size, extra)
     return shown
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import DataDiff, ModelKitInfo, PackResult, PushResult
+from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, push_detail
 from ..core import listing, mediatypes
 from ..core.kitfile import Kitfile, dump_kitfile, layer_entries
 from ..core.manifest import Descriptor, Manifest
@@ -219,10 +219,7 @@ class PushedResult(_Result):
         return pinned(self.result.reference, self.result.digest)
 
     def _detail(self) -> str:
-        sent = (
-            f"{len(self.result.uploaded)} blobs uploaded ({listing.format_size(self.result.bytes_uploaded)})"
-        )
-        return f"{sent}, {len(self.result.skipped)} already in the registry"
+        return push_detail(self.result)
 
     def text(self) -> str:
         tags = ", ".join(self.result.tags) or self.result.reference.tag

@@ -85,9 +85,7 @@ class Operations:
         summary = format_summary(
             "Pushed", str(result.reference), result.digest, result.bytes_uploaded, time.monotonic() - started
         )
-        if result.skipped:
-            summary += f" ({len(result.skipped)} blobs already in the registry)"
-        return Outcome(summary)
+        return Outcome(f"{summary} ({api.push_detail(result)})")
 
     def pull(self, reference: str, progress: Progress | None = None) -> Outcome:
         reference = _required(reference, "the reference to pull")

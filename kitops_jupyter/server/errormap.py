@@ -20,6 +20,7 @@ from ..errors import (
     NotFound,
     RegistryError,
 )
+from .uihints import sidebar_words
 
 # Most specific first: AuthenticationFailed and Denied are RegistryErrors.
 _STATUS: list[tuple[type[KitError] | tuple[type[KitError], ...], int]] = [
@@ -33,7 +34,7 @@ _STATUS: list[tuple[type[KitError] | tuple[type[KitError], ...], int]] = [
 _HINTS: dict[int, str] = {
     404: "Check the reference (see the local list) or the folder; pull a ModelKit that is only in a registry.",
     400: "Correct the request: references look like registry/repository:tag.",
-    401: "Log in to the registry first (%kit login REGISTRY, or kitops_jupyter.api.login).",
+    401: "Log in to this registry in KitOps Settings (the gear).",
     403: "Your registry account is not allowed to do this; ask the registry's owner for access.",
     502: "Check the registry address, that it is running and reachable from the Jupyter server.",
     500: "See the Jupyter server log for details.",
@@ -62,6 +63,9 @@ def error_body(exc: BaseException, *, status: int | None = None, hint: str | Non
     """The JSON error body for ``exc`` (``status`` and ``hint`` default from the tables above)."""
     code = status_for(exc) if status is None else status
     message = str(exc) if isinstance(exc, KitError) else f"unexpected error: {exc}"
+    words = sidebar_words(exc)
+    if words is not None:  # the sidebar's own controls, not a CLI flag, in the advice
+        message, hint = words[0], hint or words[1]
     return {
         "message": message,
         "error": type(exc).__name__,

@@ -112,8 +112,10 @@ class ModelKitsHandler(KitopsHandler):
 class ModelKitHandler(KitopsHandler):
     @tornado.web.authenticated
     async def get(self) -> None:
-        found = await self.call(self.ctx.kit.inspect, self.query("reference"), remote=self.flag("remote"))
-        self.send(views.detail(found))
+        remote = self.flag("remote")
+        found = await self.call(self.ctx.kit.inspect, self.query("reference"), remote=remote)
+        readme = "" if remote else await self.call(self.ctx.kit.readme, found.reference)
+        self.send(views.detail(found, readme))
 
     @tornado.web.authenticated
     async def delete(self) -> None:
@@ -206,6 +208,73 @@ class JobHandler(KitopsHandler):
     @tornado.web.authenticated
     def get(self, job_id: str) -> None:
         self.send(self.ctx.jobs.get(job_id))
+
+    @tornado.web.authenticated
+    def delete(self, job_id: str) -> None:
+        """Cancel a running job (answered with its snapshot, now ``cancelled``)."""
+        self.send(self.ctx.jobs.cancel(job_id))
+
+
+class DiffHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """Compare two local ModelKits layer by layer."""
+        first, second = self.query("first"), self.query("second")
+        a = await self.call(self.ctx.kit.get, first)
+        b = await self.call(self.ctx.kit.get, second)
+        self.send(views.diff(first, second, a, b))
+
+
+class RegistriesHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """Every registry with saved settings or a login (the magics and the panel use the same)."""
+        found = await self.call(self.ctx.kit.registry_settings)
+        self.send({"registries": [views.registry(each) for each in found]})
+
+    @tornado.web.authenticated
+    async def put(self) -> None:
+        data = self.body()
+        plain = data.get("plainHttp")
+        verify = data.get("tlsVerify", True)
+        if plain not in (True, False, None) or verify not in (True, False):
+            raise InvalidArgument("'plainHttp' must be true, false or null and 'tlsVerify' true or false")
+        saved = await self.call(
+            self.ctx.kit.save_registry_settings,
+            self.text(data, "registry"),
+            plain_http=plain,
+            tls_verify=verify,
+            ca_bundle=self.text(data, "caBundle", "") or None,
+        )
+        self.send(views.registry(saved))
+
+    @tornado.web.authenticated
+    async def delete(self) -> None:
+        registry = self.query("registry")
+        self.send({"registry": registry, "forgotten": await self.call(self.ctx.kit.forget_registry_settings, registry)})
+
+
+class LoginHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        """Check the credentials against the registry and store them as ``kit login`` does."""
+        data = self.body()
+        registry, username = self.text(data, "registry"), self.text(data, "username")
+        password = data.get("password")
+        if not isinstance(password, str) or not password:
+            raise InvalidArgument("enter the password or token for the login")
+        self.send({"message": await self.call(self.ctx.kit.login, registry, username, password)})
+
+    @tornado.web.authenticated
+    async def delete(self) -> None:
+        self.send({"message": await self.call(self.ctx.kit.logout, self.query("registry"))})
+
+
+class FingerprintHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """A short string that changes whenever the local listing does (the sidebar polls it)."""
+        self.send({"fingerprint": await self.call(self.ctx.kit.fingerprint)})
 
 
 def _filters(value: Any) -> list[str]:

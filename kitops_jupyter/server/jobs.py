@@ -4,8 +4,12 @@
 job's snapshot; ``work`` reports ``(done, total)`` bytes through ``progress`` (the callback every
 long ``api`` verb accepts) and returns a JSON-ready result. ``get`` answers the current snapshot:
 
-    {"id", "kind", "target", "state": "running" | "succeeded" | "failed",
+    {"id", "kind", "target", "state": "running" | "succeeded" | "failed" | "cancelled",
      "done", "total", "result", "error", "started", "finished"}
+
+``cancel`` marks a running job ``cancelled`` at once (the browser stops waiting) and makes its next
+progress report raise, so transfers stop at the next chunk; whatever the work returns afterwards is
+dropped. The api writes through temp names, so a stopped pack or pull leaves nothing half-written.
 
 A ``KitError`` ends the job ``failed`` with the same ``error`` body the handlers answer
 (:mod:`.errormap`); anything else is logged with its traceback and reported as a 500 body.
@@ -33,6 +37,10 @@ Work = Callable[[Progress], dict[str, Any]]
 log = logging.getLogger("kitops_jupyter.server")
 
 
+class JobCancelled(KitError):
+    """Raised inside a job's work (from its progress callback) once the job was cancelled."""
+
+
 @dataclass
 class Job:
     """One background operation; mutated only under the manager's lock."""
@@ -57,12 +65,14 @@ class JobManager:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
         self._keep = keep
+        self._cancel: dict[str, threading.Event] = {}
 
     def submit(self, kind: str, target: str, work: Work) -> dict[str, Any]:
         """Start ``work`` in the background; returns the new job's snapshot."""
         job = Job(id=secrets.token_hex(8), kind=kind, target=target, started=time.time())
         with self._lock:
             self._jobs[job.id] = job
+            self._cancel[job.id] = threading.Event()
             self._prune()
             snapshot = asdict(job)
         self._pool.submit(self._run, job, work)
@@ -74,6 +84,17 @@ class JobManager:
             job = self._jobs.get(job_id)
             if job is None:
                 raise NotFound(f"no job {job_id!r} on this server (jobs are kept in memory until restart)")
+            return asdict(job)
+
+    def cancel(self, job_id: str) -> dict[str, Any]:
+        """Stop a running job (a finished one is answered unchanged); returns its snapshot."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None:
+                raise NotFound(f"no job {job_id!r} on this server (jobs are kept in memory until restart)")
+            if job.state == "running":
+                self._cancel[job_id].set()
+                job.state, job.finished = "cancelled", time.time()
             return asdict(job)
 
     def list(self) -> list[dict[str, Any]]:
@@ -104,10 +125,15 @@ class JobManager:
 
     def _progress(self, job: Job, done: int, total: int) -> None:
         with self._lock:
+            event = self._cancel.get(job.id)
+            if event is None or event.is_set():
+                raise JobCancelled(f"{job.kind} {job.target} was cancelled")
             job.done, job.total = done, total
 
     def _finish(self, job: Job, state: str, **fields: Any) -> None:
         with self._lock:
+            if job.state == "cancelled":  # the browser was told already; drop the late outcome
+                return
             job.state, job.finished = state, time.time()
             for name, value in fields.items():
                 setattr(job, name, value)
@@ -118,3 +144,4 @@ class JobManager:
         finished = [key for key, job in self._jobs.items() if job.state != "running"]
         for key in finished[: max(0, len(self._jobs) - self._keep)]:
             del self._jobs[key]
+            self._cancel.pop(key, None)

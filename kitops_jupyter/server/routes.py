@@ -21,9 +21,13 @@ NAMESPACE = "kitops"
 ROUTES: list[tuple[str, type[handlers.KitopsHandler]]] = [
     ("version", handlers.VersionHandler),
     ("modelkits", handlers.ModelKitsHandler),
+    ("fingerprint", handlers.FingerprintHandler),
     ("modelkit", handlers.ModelKitHandler),
     ("tags", handlers.TagsHandler),
     ("preview", handlers.PreviewHandler),
+    ("diff", handlers.DiffHandler),
+    ("registries", handlers.RegistriesHandler),
+    ("login", handlers.LoginHandler),
     ("pack", handlers.PackHandler),
     ("push", handlers.PushHandler),
     ("pull", handlers.PullHandler),

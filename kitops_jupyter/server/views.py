@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ..api import Kit, ModelKitInfo, PackResult, PushResult
+from ..api import Kit, ModelKitInfo, PackResult, PushResult, RegistryStatus, push_detail
 from ..core.listing import ModelInfo, info_yaml
 from ..core.manifest import Descriptor, Manifest
 from ..core.mediatypes import ANNOTATION_CREATED, ANNOTATION_FILEPATH, parse_layer_media_type
@@ -61,8 +61,8 @@ def _created(manifest: Manifest) -> str:
     return (manifest.annotations or {}).get(ANNOTATION_CREATED, "")
 
 
-def detail(found: ModelKitInfo) -> dict[str, Any]:
-    """Reference, digest, package, Kitfile YAML and layers of one ModelKit."""
+def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
+    """Reference, digest, package, Kitfile YAML, layers, dataset names and README of one ModelKit."""
     package = found.kitfile.package
     return {
         "reference": found.reference.display(),
@@ -80,6 +80,8 @@ def detail(found: ModelKitInfo) -> dict[str, Any]:
         "kitfile": info_yaml(found.kitfile),
         "layers": [layer_json(layer) for layer in found.manifest.layers],
         "size": sum(layer.size for layer in found.manifest.layers),
+        "datasets": [dataset.name for dataset in found.kitfile.datasets if dataset.name],
+        "readme": readme,
     }
 
 
@@ -118,6 +120,7 @@ def push_result(result: PushResult) -> dict[str, Any]:
         "uploaded": len(result.uploaded),
         "skipped": len(result.skipped),
         "bytesUploaded": result.bytes_uploaded,
+        "detail": push_detail(result),
     }
 
 
@@ -138,4 +141,50 @@ def removed(results: Iterable[RemoveResult]) -> dict[str, Any]:
             }
             for each in results
         ]
+    }
+
+
+def diff(first: str, second: str, a: ModelKitInfo, b: ModelKitInfo) -> dict[str, Any]:
+    """Layers of ``b`` against ``a``: added, removed, changed (same kind and path) or the same."""
+    before = {(_layer_kind(layer.media_type), _path(layer)): layer for layer in a.manifest.layers}
+    rows = []
+    for layer in b.manifest.layers:
+        key = (_layer_kind(layer.media_type), _path(layer))
+        old = before.pop(key, None)
+        change = "added" if old is None else "same" if old.digest == layer.digest else "changed"
+        rows.append(_diff_row(layer, change, old.digest if old else ""))
+    rows += [_diff_row(layer, "removed", "") for layer in before.values()]
+    return {
+        "first": first,
+        "second": second,
+        "identical": a.digest == b.digest,
+        "layers": rows,
+    }
+
+
+def _path(layer: Descriptor) -> str:
+    return (layer.annotations or {}).get(ANNOTATION_FILEPATH, "")
+
+
+def _diff_row(layer: Descriptor, change: str, other: str) -> dict[str, Any]:
+    return {
+        "kind": _layer_kind(layer.media_type),
+        "path": _path(layer),
+        "size": layer.size,
+        "digest": layer.digest,
+        "other": other,
+        "change": change,
+    }
+
+
+def registry(status: RegistryStatus) -> dict[str, Any]:
+    """One registry's settings and login state (the username, never a secret)."""
+    settings = status.settings
+    return {
+        "registry": settings.registry,
+        "plainHttp": settings.plain_http,
+        "tlsVerify": settings.tls_verify,
+        "caBundle": settings.ca_bundle or "",
+        "loggedIn": status.username is not None,
+        "username": status.username or "",
     }

@@ -1,14 +1,20 @@
+import { JupyterFrontEnd } from '@jupyterlab/application';
+import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
+
+import { loadSnippet } from './format';
 import { KitModel } from './model';
-import { IActions } from './widgets/form';
+import type { IModelKitDetail } from './types';
+import { ISidebarActions } from './widgets/sidebar';
 
 /**
  * The sidebar's and the command palette's actions, on the model: the folder for pack and unpack is
  * the file browser's current folder (a path relative to the server's root).
  */
-export class KitActions implements IActions {
+export class KitActions implements ISidebarActions {
   constructor(
     private readonly model: KitModel,
-    private readonly currentPath: () => string
+    private readonly currentPath: () => string,
+    private readonly app: JupyterFrontEnd | null = null
   ) {}
 
   pack(tag: string): Promise<unknown> {
@@ -23,12 +29,23 @@ export class KitActions implements IActions {
     return this.needs(reference) ?? this.model.pull(reference);
   }
 
-  unpack(reference: string, filters: string[]): Promise<unknown> {
-    return this.needs(reference) ?? this.model.unpack(reference, this.currentPath(), filters);
+  unpack(reference: string, filters: string[], overwrite = false): Promise<unknown> {
+    return this.needs(reference) ?? this.model.unpack(reference, this.currentPath(), filters, overwrite);
   }
 
-  remove(reference: string): Promise<unknown> {
-    return this.needs(reference) ?? this.model.remove(reference);
+  /** Remove asks first, in JupyterLab's own dialog; nothing happens unless Remove is chosen. */
+  async remove(reference: string): Promise<unknown> {
+    const missing = this.needs(reference);
+    if (missing) {
+      return missing;
+    }
+    const answer = await showDialog({
+      title: 'Remove ModelKit?',
+      body: `Remove ${reference} from the local store? Its layers are deleted unless another tag uses them.`,
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Remove' })],
+      defaultButton: 0
+    });
+    return answer.button.accept ? this.model.remove(reference) : null;
   }
 
   tags(repository: string): Promise<unknown> {
@@ -37,6 +54,35 @@ export class KitActions implements IActions {
 
   refresh(): Promise<unknown> {
     return this.model.refresh();
+  }
+
+  copySnippet(detail: IModelKitDetail): void {
+    Clipboard.copyToSystem(loadSnippet(detail.reference, detail.datasets[0]));
+    this.model.notifier.success(
+      detail.datasets.length
+        ? `Copied Python that loads dataset “${detail.datasets[0]}” of ${detail.reference}`
+        : `Copied Python that loads ${detail.reference} (it lists no dataset)`
+    );
+  }
+
+  /** The Kitfile as a new file in the current folder, opened in JupyterLab's editor. */
+  async openKitfile(detail: IModelKitDetail): Promise<void> {
+    if (!this.app) {
+      return;
+    }
+    const contents = this.app.serviceManager.contents;
+    try {
+      const made = await contents.newUntitled({ path: this.currentPath(), type: 'file', ext: '.yaml' });
+      const header = `# Kitfile of ${detail.reference} (${detail.digest})\n`;
+      await contents.save(made.path, { type: 'file', format: 'text', content: header + detail.kitfile });
+      await this.app.commands.execute('docmanager:open', { path: made.path, factory: 'Editor' });
+    } catch (error) {
+      this.model.fail(`Could not open the Kitfile: ${String(error)}`, 'Check that the current folder is writable.');
+    }
+  }
+
+  compare(first: string, second: string): void {
+    void this.model.compare(first, second);
   }
 
   private needs(reference: string): Promise<null> | undefined {

@@ -1,78 +1,15 @@
-import { IErrorBody, jsonInit, requestAPI } from './request';
+import { jsonInit, requestAPI } from './request';
+import type {
+  IDiff,
+  IJob,
+  IModelKitDetail,
+  IModelKitRow,
+  IRegistrySettings,
+  IRemoved,
+  ITags,
+  IVersion
+} from './types';
 import { FRONTEND_VERSION } from './version';
-
-/** One local tag (or an untagged ModelKit), as listed by `GET /kitops/modelkits`. */
-export interface IModelKitRow {
-  reference: string;
-  repository: string;
-  tag: string;
-  name: string;
-  author: string;
-  size: string;
-  digest: string;
-  created: string;
-}
-
-export interface ILayer {
-  kind: string;
-  mediaType: string;
-  digest: string;
-  size: number;
-  path: string;
-}
-
-export interface IPackage {
-  name: string;
-  version: string;
-  description: string;
-  license: string;
-  authors: string[];
-}
-
-/** `GET /kitops/modelkit?reference=`: one ModelKit's Kitfile and layers. */
-export interface IModelKitDetail {
-  reference: string;
-  canonical: string;
-  digest: string;
-  created: string;
-  cliVersion: string;
-  package: IPackage;
-  kitfile: string;
-  layers: ILayer[];
-  size: number;
-}
-
-export interface ITags {
-  repository: string;
-  tags: IModelKitRow[];
-}
-
-export type JobState = 'running' | 'succeeded' | 'failed';
-export type JobKind = 'pack' | 'push' | 'pull' | 'unpack';
-
-/** A background operation's snapshot (`GET /kitops/jobs/{id}`). */
-export interface IJob {
-  id: string;
-  kind: JobKind;
-  target: string;
-  state: JobState;
-  done: number;
-  total: number;
-  result: Record<string, unknown> | null;
-  error: IErrorBody | null;
-  started: number;
-  finished: number | null;
-}
-
-export interface IVersion {
-  server: string;
-  frontend: string;
-  compatible: boolean;
-}
-
-export interface IRemoved {
-  removed: { repository: string; digest: string; untagged: string[]; deleted: boolean; freed: number }[];
-}
 
 function query(params: Record<string, string | boolean>): string {
   const search = new URLSearchParams();
@@ -120,4 +57,37 @@ export function startUnpack(reference: string, path: string, filters: string[], 
 
 export function getJob(id: string): Promise<IJob> {
   return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`);
+}
+
+export function cancelJob(id: string): Promise<IJob> {
+  return requestAPI<IJob>(`jobs/${encodeURIComponent(id)}`, jsonInit('DELETE'));
+}
+
+/** A string that changes whenever any process changes the local store's listing. */
+export async function getFingerprint(): Promise<string> {
+  return (await requestAPI<{ fingerprint: string }>('fingerprint')).fingerprint;
+}
+
+export function diffModelKits(first: string, second: string): Promise<IDiff> {
+  return requestAPI<IDiff>(`diff?${query({ first, second })}`);
+}
+
+export async function listRegistries(): Promise<IRegistrySettings[]> {
+  return (await requestAPI<{ registries: IRegistrySettings[] }>('registries')).registries;
+}
+
+export function saveRegistry(settings: Omit<IRegistrySettings, 'loggedIn' | 'username'>): Promise<IRegistrySettings> {
+  return requestAPI<IRegistrySettings>('registries', jsonInit('PUT', settings));
+}
+
+export function forgetRegistry(registry: string): Promise<unknown> {
+  return requestAPI<unknown>(`registries?${query({ registry })}`, jsonInit('DELETE'));
+}
+
+export function login(registry: string, username: string, password: string): Promise<{ message: string }> {
+  return requestAPI<{ message: string }>('login', jsonInit('POST', { registry, username, password }));
+}
+
+export function logout(registry: string): Promise<{ message: string }> {
+  return requestAPI<{ message: string }>(`login?${query({ registry })}`, jsonInit('DELETE'));
 }

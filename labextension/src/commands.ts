@@ -5,7 +5,7 @@ import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { KitActions } from './actions';
 import { kitIcon } from './icon';
 import { KitSidebar } from './widgets/sidebar';
-import { parseFilters, repositoryOf } from './widgets/form';
+import { parseFilters, repositoryOf } from './format';
 
 export namespace CommandIDs {
   export const open = 'kitops:open';
@@ -66,7 +66,7 @@ export function addCommands(app: JupyterFrontEnd, palette: ICommandPalette, side
   add(CommandIDs.unpack, 'KitOps: Unpack into Current Folder…', async args => {
     const reference = await ask(args, 'reference', 'Unpack which reference?', current());
     const filters = reference === null ? null : await ask(args, 'filters', 'Filters (e.g. model datasets:train)', '', true);
-    return reference === null || filters === null ? null : actions.unpack(reference, parseFilters(filters));
+    return reference === null || filters === null ? null : actions.unpack(reference, parseFilters(filters), false);
   });
   add(CommandIDs.remove, 'KitOps: Remove Local ModelKit…', async args => {
     const reference = await ask(args, 'reference', 'Remove which local reference?', current());

@@ -2,17 +2,30 @@ import { ServerConnection } from '@jupyterlab/services';
 import { ISignal, Signal } from '@lumino/signaling';
 
 import * as api from './api';
+import { jobTitle, summary } from './format';
 import { KitResponseError } from './request';
+import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IRegistrySettings, IRemoved, ITags } from './types';
 import { FRONTEND_VERSION } from './version';
 
-/** A line shown at the top of the sidebar: an error (with its hint) or a success. */
+/** An error or success line with what to do next (shown as a JupyterLab notification). */
 export interface IMessage {
   kind: 'error' | 'info';
   text: string;
   hint: string;
 }
 
+/**
+ * Where results and errors go: JupyterLab's notifications in the app (see index.ts), a recorder in
+ * unit tests. Nothing is shown inside the sidebar, so its layout never moves under the pointer.
+ */
+export interface INotifier {
+  success(text: string): void;
+  error(text: string, hint: string): void;
+  info(text: string): void;
+}
+
 const POLL_MS = 250;
+const WATCH_MS = 1500;
 const KEEP_JOBS = 8;
 
 /** Where the server part is missing or of another version, in the words jupyterlab-git uses. */
@@ -35,18 +48,22 @@ export function versionMismatchMessage(server: string): IMessage {
 }
 
 /**
- * The sidebar's state: local ModelKits, the selected detail, remote tags, running jobs and the
- * last message. All server calls go through `api` (and so the one `requestAPI`); every change
- * emits `changed`. Actions never throw: failures become the error message (and are returned).
+ * The sidebar's state: local ModelKits, the selected detail, remote tags, a comparison, registry
+ * settings and running jobs. All server calls go through `api` (and so the one `requestAPI`);
+ * every change emits `changed`. Actions never throw: results and failures go to the notifier.
  */
 export class KitModel {
-  modelkits: api.IModelKitRow[] = [];
-  detail: api.IModelKitDetail | null = null;
-  tags: api.ITags | null = null;
-  jobs: api.IJob[] = [];
-  message: IMessage | null = null;
+  modelkits: IModelKitRow[] = [];
+  detail: IModelKitDetail | null = null;
+  tags: ITags | null = null;
+  diff: IDiff | null = null;
+  registries: IRegistrySettings[] = [];
+  jobs: IJob[] = [];
   serverProblem: IMessage | null = null;
   loading = false;
+  fingerprint = '';
+
+  constructor(readonly notifier: INotifier) {}
 
   get changed(): ISignal<KitModel, void> {
     return this._changed;
@@ -58,9 +75,7 @@ export class KitModel {
       this.serverProblem = version.compatible ? null : versionMismatchMessage(version.server);
     } catch (error) {
       this.serverProblem =
-        error instanceof KitResponseError && error.response.status === 404
-          ? serverMissingMessage()
-          : describe(error);
+        error instanceof KitResponseError && error.response.status === 404 ? serverMissingMessage() : describe(error);
     }
     this.emit();
     return this.serverProblem === null;
@@ -70,87 +85,197 @@ export class KitModel {
     this.loading = true;
     this.emit();
     await this.attempt(async () => {
+      this.fingerprint = await api.getFingerprint();
       this.modelkits = await api.listModelKits();
+      if (this.detail && !this.modelkits.some(row => row.reference === this.detail?.reference)) {
+        this.detail = null; // removed by someone else: do not show a ModelKit that is gone
+      }
     });
     this.loading = false;
     this.emit();
   }
 
-  async select(reference: string, remote = false): Promise<api.IModelKitDetail | null> {
-    return this.attempt(async () => {
-      this.detail = await api.getModelKit(reference, remote);
-      return this.detail;
-    });
+  /** Poll the store's fingerprint while `active()` holds; reload the list when it changes. */
+  watch(active: () => boolean): void {
+    if (this._watching) {
+      return;
+    }
+    this._watching = true;
+    const tick = async (): Promise<void> => {
+      if (!active()) {
+        this._watching = false;
+        return;
+      }
+      try {
+        const now = await api.getFingerprint();
+        if (now !== this.fingerprint) {
+          await this.refresh();
+        }
+      } catch {
+        // the server is restarting or gone: try again at the next tick, quietly
+      }
+      setTimeout(() => void tick(), WATCH_MS);
+    };
+    void tick();
   }
 
-  async showTags(repository: string): Promise<api.ITags | null> {
-    this.message = null;
-    return this.attempt(async () => {
-      this.tags = await api.listTags(repository);
-      this.inform(`${this.tags.tags.length} tag(s) in ${repository}`);
-      return this.tags;
-    });
+  async select(reference: string, remote = false): Promise<IModelKitDetail | null> {
+    const found = await this.attempt(() => api.getModelKit(reference, remote));
+    if (found) {
+      this.detail = found;
+      this.diff = null;
+      this.emit();
+    }
+    return found;
   }
 
-  async remove(reference: string): Promise<api.IRemoved | null> {
-    this.message = null;
+  clearSelection(): void {
+    this.detail = null;
+    this.diff = null;
+    this.emit();
+  }
+
+  async showTags(repository: string): Promise<ITags | null> {
+    this.tags = null;
+    this.emit();
+    const found = await this.attempt(() => api.listTags(repository));
+    if (found) {
+      this.tags = found;
+      this.emit();
+    }
+    return found;
+  }
+
+  /** Forget remote tags that belong to another repository than the one now in the form. */
+  keepTagsOf(repository: string): void {
+    if (this.tags && this.tags.repository !== repository) {
+      this.tags = null;
+      this.emit();
+    }
+  }
+
+  async compare(first: string, second: string): Promise<IDiff | null> {
+    const found = await this.attempt(() => api.diffModelKits(first, second));
+    if (found) {
+      this.diff = found;
+      this.emit();
+    }
+    return found;
+  }
+
+  async remove(reference: string): Promise<IRemoved | null> {
     const done = await this.attempt(() => api.removeModelKit(reference));
     if (done) {
       if (this.detail?.reference === reference) {
         this.detail = null;
       }
-      this.inform(`Removed ${reference}`);
+      this.notifier.success(`Removed ${reference} from the local store`);
       await this.refresh();
     }
     return done;
   }
 
-  pack(path: string, tag: string): Promise<api.IJob | null> {
+  pack(path: string, tag: string): Promise<IJob | null> {
     return this.runJob(() => api.startPack(path, tag));
   }
 
-  push(source: string, destination: string): Promise<api.IJob | null> {
+  push(source: string, destination: string): Promise<IJob | null> {
     return this.runJob(() => api.startPush(source, destination));
   }
 
-  pull(reference: string): Promise<api.IJob | null> {
+  pull(reference: string): Promise<IJob | null> {
     return this.runJob(() => api.startPull(reference));
   }
 
-  unpack(reference: string, path: string, filters: string[], overwrite = false): Promise<api.IJob | null> {
+  unpack(reference: string, path: string, filters: string[], overwrite = false): Promise<IJob | null> {
     return this.runJob(() => api.startUnpack(reference, path, filters, overwrite));
   }
 
-  /** Start a job, poll it to the end (updating `jobs`), then refresh the list. */
-  private async runJob(start: () => Promise<api.IJob>): Promise<api.IJob | null> {
-    this.message = null;
+  /** Stop a running job; the server answers at once and the job shows as cancelled. */
+  async cancel(id: string): Promise<void> {
+    const job = await this.attempt(() => api.cancelJob(id));
+    if (job) {
+      this.track(job);
+    }
+  }
+
+  async loadRegistries(): Promise<IRegistrySettings[]> {
+    const found = await this.attempt(() => api.listRegistries());
+    if (found) {
+      this.registries = found;
+      this.emit();
+    }
+    return this.registries;
+  }
+
+  async saveRegistry(settings: Omit<IRegistrySettings, 'loggedIn' | 'username'>): Promise<boolean> {
+    const saved = await this.attempt(() => api.saveRegistry(settings));
+    if (saved) {
+      this.notifier.success(`Saved the settings of ${saved.registry}`);
+      await this.loadRegistries();
+    }
+    return saved !== null;
+  }
+
+  async forgetRegistry(registry: string): Promise<void> {
+    if ((await this.attempt(() => api.forgetRegistry(registry))) !== null) {
+      this.notifier.success(`Forgot the settings of ${registry}`);
+      await this.loadRegistries();
+    }
+  }
+
+  async login(registry: string, username: string, password: string): Promise<boolean> {
+    const done = await this.attempt(() => api.login(registry, username, password));
+    if (done) {
+      this.notifier.success(done.message);
+      await this.loadRegistries();
+    }
+    return done !== null;
+  }
+
+  async logout(registry: string): Promise<void> {
+    const done = await this.attempt(() => api.logout(registry));
+    if (done) {
+      this.notifier.success(done.message);
+      await this.loadRegistries();
+    }
+  }
+
+  /** Show an error that did not come from the server (e.g. an empty field). */
+  fail(text: string, hint = ''): void {
+    this.notifier.error(text, hint);
+  }
+
+  /** Start a job, poll it to the end (updating `jobs`), tell how it ended, then reload the list. */
+  private async runJob(start: () => Promise<IJob>): Promise<IJob | null> {
     let job = await this.attempt(start);
     while (job && job.state === 'running') {
       this.track(job);
       await sleep(POLL_MS);
-      job = await this.attempt(() => api.getJob(job!.id));
+      const current: IJob = job;
+      const known = this.jobs.find(each => each.id === current.id);
+      if (known && known.state === 'cancelled') {
+        job = known;
+        break;
+      }
+      job = await this.attempt(() => api.getJob(current.id));
     }
     if (job) {
       this.track(job);
-      this.message = job.error ? fromBody(job.error) : { kind: 'info', text: summary(job), hint: '' };
+      if (job.state === 'cancelled') {
+        this.notifier.info(`Cancelled ${jobTitle(job)}`);
+      } else if (job.error) {
+        this.notifier.error(job.error.message, job.error.hint);
+      } else {
+        this.notifier.success(summary(job));
+      }
       await this.refresh();
     }
     return job;
   }
 
-  private track(job: api.IJob): void {
+  private track(job: IJob): void {
     this.jobs = [job, ...this.jobs.filter(each => each.id !== job.id)].slice(0, KEEP_JOBS);
-    this.emit();
-  }
-
-  /** Show an error that did not come from the server (e.g. an empty field). */
-  fail(text: string, hint = ''): void {
-    this.message = { kind: 'error', text, hint };
-    this.emit();
-  }
-
-  private inform(text: string): void {
-    this.message = { kind: 'info', text, hint: '' };
     this.emit();
   }
 
@@ -158,8 +283,8 @@ export class KitModel {
     try {
       return await call();
     } catch (error) {
-      this.message = describe(error);
-      this.emit();
+      const message = describe(error);
+      this.notifier.error(message.text, message.hint);
       return null;
     } finally {
       this.emit();
@@ -170,38 +295,19 @@ export class KitModel {
     this._changed.emit();
   }
 
+  private _watching = false;
   private _changed = new Signal<KitModel, void>(this);
 }
 
-function fromBody(body: { message: string; hint: string }): IMessage {
-  return { kind: 'error', text: body.message, hint: body.hint };
-}
-
-/** An error as a sidebar message: the server's body for our errors, a plain line otherwise. */
+/** An error as a message: the server's body for our errors, a plain line otherwise. */
 export function describe(error: unknown): IMessage {
   if (error instanceof KitResponseError) {
-    return fromBody(error.body);
+    return { kind: 'error', text: error.body.message, hint: error.body.hint };
   }
   if (error instanceof ServerConnection.NetworkError) {
     return { kind: 'error', text: 'The Jupyter server cannot be reached.', hint: 'Check that it is running.' };
   }
   return { kind: 'error', text: String(error), hint: '' };
-}
-
-/** A finished job in one line (`Pushed … (3 blobs uploaded, 1 skipped)`). */
-export function summary(job: api.IJob): string {
-  const result = job.result ?? {};
-  switch (job.kind) {
-    case 'pack':
-      return `Packed ${String(result.folder || '/')} as ${(result.references as string[] | undefined)?.join(', ') || String(result.digest)}`;
-    case 'push':
-      return `Pushed ${String(result.reference)} (${String(result.uploaded)} blob(s) uploaded, ${String(result.skipped)} already there)`;
-    case 'pull':
-      return `Pulled ${String(result.reference)}`;
-    case 'unpack':
-      return `Unpacked ${String(result.reference)} into ${String(result.folder || '/')}`;
-  }
-  return `${job.kind} ${job.target} finished`;
 }
 
 function sleep(ms: number): Promise<void> {

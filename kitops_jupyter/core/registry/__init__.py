@@ -12,6 +12,7 @@ from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_cr
 from .client import RegistryClient, RegistryOptions
 from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
+from .settings import RegistrySettings, forget_settings, load_settings, save_settings
 from .streamupload import StreamingPush
 from .transfer import PullResult, PushResult, pull, push
 
@@ -24,11 +25,14 @@ __all__ = [
     "PushResult",
     "RegistryClient",
     "RegistryOptions",
+    "RegistrySettings",
     "RemoteModelKit",
     "RetryPolicy",
     "StreamingPush",
     "fetch_modelkit",
     "find_credentials",
+    "forget_settings",
+    "load_settings",
     "login",
     "logout",
     "pull",
@@ -36,5 +40,6 @@ __all__ = [
     "remote_list",
     "remote_remove",
     "remote_unpack",
+    "save_settings",
     "unpack_parents",
 ]

@@ -76,6 +76,14 @@ def kitops_credentials_path(home: Path | None = None) -> Path:
     return home / CREDENTIALS_FILE
 
 
+def stored_logins(home: Path | None = None) -> list[str]:
+    """The registry hosts ``login`` stored credentials for in ``$KITOPS_HOME/credentials.json``."""
+    config = read_config(kitops_credentials_path(home))
+    hosts = {_host_key(key) for key in (config.get("auths") or {})}
+    hosts |= {_host_key(key) for key in (config.get("credHelpers") or {})}
+    return sorted(hosts)
+
+
 def docker_config_path() -> Path:
     base = os.environ.get("DOCKER_CONFIG")
     return Path(base) / "config.json" if base else Path.home() / ".docker" / "config.json"

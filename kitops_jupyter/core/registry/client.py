@@ -29,6 +29,7 @@ from .challenge import Authenticator
 from .http_errors import connection_error, error_for_response
 from .redact import redact_url
 from .retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
+from .settings import with_saved_settings
 
 log = logging.getLogger("kitops_jupyter.registry")
 
@@ -135,7 +136,7 @@ class RegistryClient:
 
     def __init__(self, registry: str, options: RegistryOptions | None = None) -> None:
         self.registry = registry
-        self.options = options or RegistryOptions()
+        self.options = with_saved_settings(options or RegistryOptions(), registry)
         self.plain_http = self.options.use_plain_http(registry)
         self.base_url = f"{'http' if self.plain_http else 'https'}://{registry}"
         options = self.options

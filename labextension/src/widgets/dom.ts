@@ -1,4 +1,7 @@
 /** Small DOM helpers for the sidebar (plain DOM, no framework). */
+import { Clipboard } from '@jupyterlab/apputils';
+
+import { breakableParts, shortDigest } from '../format';
 
 export interface IAttrs {
   className?: string;
@@ -32,25 +35,35 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function button(action: string, label: string, title: string, onClick: () => void): HTMLButtonElement {
   const node = h('button', { className: 'jp-Button kitops-button', text: label, title, data: { action } });
   node.type = 'button';
-  node.addEventListener('click', onClick);
+  node.addEventListener('click', event => {
+    event.stopPropagation();
+    onClick();
+  });
   return node;
 }
 
-export function formatBytes(size: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
+/** A reference that wraps only after `/`, `:` and `@` (never inside a name or tag). */
+export function referenceText(reference: string, className = 'kitops-ref'): HTMLElement {
+  const node = h('span', { className, title: reference });
+  for (const part of breakableParts(reference)) {
+    node.append(part, document.createElement('wbr'));
   }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+  return node;
 }
 
-/** `sha256:0123456789ab` (12 hex digits), the full digest goes in the tooltip. */
-export function shortDigest(digest: string): string {
-  const [algorithm, hex] = digest.includes(':') ? digest.split(':', 2) : ['', digest];
-  return algorithm ? `${algorithm}:${hex.slice(0, 12)}` : hex.slice(0, 12);
+/** A shortened digest; the full one is its tooltip and what its copy button copies. */
+export function digestText(digest: string): HTMLElement {
+  const copy = h('button', { className: 'kitops-copy', text: '⧉', title: `Copy ${digest}`, data: { action: 'copy-digest' } });
+  copy.type = 'button';
+  copy.setAttribute('aria-label', `Copy the full digest ${digest}`);
+  copy.addEventListener('click', event => {
+    event.stopPropagation();
+    Clipboard.copyToSystem(digest);
+  });
+  return h('span', { className: 'kitops-digest', data: { digest } }, [
+    h('code', { text: shortDigest(digest), title: digest }),
+    copy
+  ]);
 }
 
 export function section(title: string, className: string, body: Node[]): HTMLElement {
@@ -58,4 +71,19 @@ export function section(title: string, className: string, body: Node[]): HTMLEle
     h('h3', { className: 'kitops-section-title', text: title }),
     ...body
   ]);
+}
+
+export function textInput(className: string, placeholder: string, label: string): HTMLInputElement {
+  const node = h('input', { className: `jp-mod-styled ${className}` });
+  node.type = 'text';
+  node.placeholder = placeholder;
+  node.spellcheck = false;
+  node.setAttribute('aria-label', label);
+  return node;
+}
+
+export function checkbox(className: string, label: string, title: string): [HTMLElement, HTMLInputElement] {
+  const box = h('input', { className });
+  box.type = 'checkbox';
+  return [h('label', { className: 'kitops-check', title }, [box, h('span', { text: label })]), box];
 }

@@ -1,20 +1,21 @@
-import * as api from '../api';
+import { formatBytes, jobTitle } from '../format';
+import type { IDiff, IJob, IModelKitDetail, IModelKitRow, ITags } from '../types';
 import { IMessage } from '../model';
-import { button, formatBytes, h, section, shortDigest } from './dom';
+import { button, digestText, h, referenceText, section } from './dom';
 
-/** The error or success line, with the hint under an error. */
-export function renderMessage(message: IMessage | null, className: string): HTMLElement {
+/** A persistent problem (server missing or of another version), with what to do. */
+export function renderProblem(message: IMessage | null): HTMLElement {
   if (!message) {
-    return h('div', { className: `${className} kitops-mod-empty` });
+    return h('div', { className: 'kitops-server-problem kitops-mod-empty' });
   }
-  return h('div', { className: `kitops-message ${className} kitops-mod-${message.kind}`, data: { kind: message.kind } }, [
+  return h('div', { className: 'kitops-message kitops-server-problem', data: { kind: message.kind } }, [
     h('div', { className: 'kitops-message-text', text: message.text }),
-    ...(message.hint ? [h('div', { className: 'kitops-message-hint', text: message.hint })] : [])
+    h('div', { className: 'kitops-message-hint', text: message.hint })
   ]);
 }
 
-/** Recent jobs with a progress bar each. */
-export function renderJobs(jobs: api.IJob[]): HTMLElement {
+/** Recent jobs with a progress bar each, and Cancel on the running ones. */
+export function renderJobs(jobs: IJob[], onCancel: (id: string) => void): HTMLElement {
   const rows = jobs.map(job => {
     const bar = h('progress', { className: 'kitops-progress' });
     if (job.total > 0) {
@@ -25,87 +26,211 @@ export function renderJobs(jobs: api.IJob[]): HTMLElement {
       bar.value = job.state === 'succeeded' ? 1 : 0;
     }
     const amount = job.total > 0 ? `${formatBytes(job.done)} / ${formatBytes(job.total)}` : '';
+    const cancel =
+      job.state === 'running' ? [button('cancel', 'Cancel', `Stop ${jobTitle(job)}`, () => onCancel(job.id))] : [];
     return h('li', { className: 'kitops-job', data: { state: job.state, kind: job.kind, id: job.id } }, [
       h('div', { className: 'kitops-job-line' }, [
-        h('span', { className: 'kitops-job-title', text: `${job.kind} ${job.target}`, title: job.target }),
+        h('span', { className: 'kitops-job-title' }, [`${job.kind} `, referenceText(job.target)]),
         h('span', { className: 'kitops-job-state', text: job.state })
       ]),
       bar,
-      h('div', { className: 'kitops-job-amount', text: amount })
+      h('div', { className: 'kitops-job-amount' }, [h('span', { text: amount }), ...cancel]),
+      ...(job.error
+        ? [
+            h('div', { className: 'kitops-job-error' }, [
+              h('div', { className: 'kitops-message-text', text: job.error.message }),
+              h('div', { className: 'kitops-message-hint', text: job.error.hint })
+            ])
+          ]
+        : [])
     ]);
   });
-  return section('Operations', 'kitops-jobs', rows.length ? [h('ul', {}, rows)] : []);
+  return rows.length ? section('Operations', 'kitops-jobs', [h('ul', {}, rows)]) : h('div', { className: 'kitops-jobs kitops-mod-empty' });
 }
 
 /** Local ModelKits: reference, name, size, digest, created; a click shows the detail. */
 export function renderList(
-  rows: api.IModelKitRow[],
+  rows: IModelKitRow[],
+  total: number,
   selected: string | undefined,
   onSelect: (reference: string) => void
 ): HTMLElement {
   const items = rows.map(row => {
-    const item = h('li', {
-      className: `kitops-modelkit${row.reference === selected ? ' kitops-mod-selected' : ''}`,
-      data: { reference: row.reference, digest: row.digest },
-      title: `${row.reference}\n${row.digest}`
-    }, [
-      h('div', { className: 'kitops-modelkit-ref', text: row.reference }),
-      h('div', { className: 'kitops-modelkit-meta' }, [
-        h('span', { className: 'kitops-modelkit-name', text: row.name || '<no name>' }),
-        h('span', { className: 'kitops-modelkit-size', text: row.size }),
-        h('span', { className: 'kitops-modelkit-created', text: row.created ? row.created.replace('T', ' ') : '' })
-      ]),
-      h('code', { className: 'kitops-modelkit-digest', text: shortDigest(row.digest) })
-    ]);
+    const item = h(
+      'li',
+      {
+        className: `kitops-modelkit${row.reference === selected ? ' kitops-mod-selected' : ''}`,
+        data: { reference: row.reference, digest: row.digest }
+      },
+      [
+        referenceText(row.reference, 'kitops-modelkit-ref'),
+        h('div', { className: 'kitops-modelkit-meta' }, [
+          h('span', { className: 'kitops-modelkit-name', text: row.name || '<no name>' }),
+          h('span', { className: 'kitops-modelkit-size', text: row.size }),
+          h('span', { className: 'kitops-modelkit-created', text: row.created ? row.created.replace('T', ' ').slice(0, 16) : '', title: row.created })
+        ]),
+        digestText(row.digest)
+      ]
+    );
+    item.tabIndex = 0;
+    item.setAttribute('role', 'button');
     item.addEventListener('click', () => onSelect(row.reference));
+    item.addEventListener('keydown', event => {
+      if (event.key === 'Enter') {
+        onSelect(row.reference);
+      }
+    });
     return item;
   });
-  const empty = h('div', { className: 'kitops-empty', text: 'No ModelKits in the local store yet.' });
-  return section(`Local ModelKits (${rows.length})`, 'kitops-list', [items.length ? h('ul', {}, items) : empty]);
+  const emptyText = total === 0 ? 'No ModelKits in the local store yet.' : 'No ModelKit matches the search.';
+  const title = rows.length === total ? `Local ModelKits (${total})` : `Local ModelKits (${rows.length} of ${total})`;
+  return section(title, 'kitops-list', [items.length ? h('ul', {}, items) : h('div', { className: 'kitops-empty', text: emptyText })]);
 }
 
 /** Remote tags of one repository, each with a Pull button. */
-export function renderTags(tags: api.ITags | null, onPull: (reference: string) => void): HTMLElement {
+export function renderTags(tags: ITags | null, onPull: (reference: string) => void): HTMLElement {
   if (!tags) {
     return h('div', { className: 'kitops-tags kitops-mod-empty' });
   }
   const rows = tags.tags.map(row =>
     h('li', { className: 'kitops-tag-row', data: { reference: row.reference } }, [
-      h('span', { className: 'kitops-tag-name', text: row.tag || shortDigest(row.digest) }),
-      h('span', { className: 'kitops-modelkit-size', text: row.size }),
-      h('code', { text: shortDigest(row.digest), title: row.digest }),
-      button('pull-tag', 'Pull', `Pull ${row.reference}`, () => onPull(row.reference))
+      h('div', { className: 'kitops-tag-line' }, [
+        h('span', { className: 'kitops-tag-name', text: row.tag || '(untagged)' }),
+        h('span', { className: 'kitops-modelkit-size', text: row.size }),
+        button('pull-tag', 'Pull', `Pull ${row.reference}`, () => onPull(row.reference))
+      ]),
+      digestText(row.digest)
     ])
   );
-  return section(`Remote tags of ${tags.repository}`, 'kitops-tags', [h('ul', {}, rows)]);
+  const body = rows.length ? [h('ul', {}, rows)] : [h('div', { className: 'kitops-empty', text: 'No ModelKit tags in this repository.' })];
+  return h('section', { className: 'kitops-section kitops-tags' }, [
+    h('h3', { className: 'kitops-section-title' }, ['Remote tags of ', referenceText(tags.repository)]),
+    ...body
+  ]);
 }
 
-/** The selected ModelKit: header facts, layers, and its Kitfile. */
-export function renderDetail(detail: api.IModelKitDetail | null): HTMLElement {
+export interface IDetailActions {
+  copySnippet(detail: IModelKitDetail): void;
+  openKitfile(detail: IModelKitDetail): void;
+  compare(first: string, second: string): void;
+}
+
+/** The selected ModelKit: facts, actions, layers, README, Kitfile and a comparison. */
+export function renderDetail(
+  detail: IModelKitDetail | null,
+  others: string[],
+  diff: IDiff | null,
+  actions: IDetailActions
+): HTMLElement {
   if (!detail) {
     return h('div', { className: 'kitops-detail kitops-mod-empty' });
   }
-  const facts: [string, string][] = [
-    ['Reference', detail.reference],
-    ['Digest', detail.digest],
-    ['Created', detail.created || '-'],
+  const facts: [string, Node | string][] = [
+    ['Reference', referenceText(detail.reference)],
+    ['Digest', digestText(detail.digest)],
+    ['Created', detail.created ? detail.created.replace('T', ' ') : '-'],
     ['Package', [detail.package.name, detail.package.version].filter(Boolean).join(' ') || '-'],
     ['Size', formatBytes(detail.size)]
   ];
-  const dl = h('dl', { className: 'kitops-facts' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })]));
+  const dl = h('dl', { className: 'kitops-facts' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, [v])]));
+  const choose = h('select', { className: 'jp-mod-styled kitops-compare-with' });
+  choose.setAttribute('aria-label', 'Compare with');
+  choose.append(h('option', { text: 'Compare with…' }), ...others.map(ref => h('option', { text: ref })));
+  choose.options[0].value = '';
+  choose.addEventListener('change', () => {
+    if (choose.value) {
+      actions.compare(detail.reference, choose.value);
+    }
+  });
+  const tools = h('div', { className: 'kitops-buttons' }, [
+    button('copy-snippet', 'Copy load snippet', 'Copy Python that loads a dataset of this ModelKit into a DataFrame', () =>
+      actions.copySnippet(detail)
+    ),
+    button('open-kitfile', 'Open Kitfile', 'Open this ModelKit’s Kitfile in the editor', () => actions.openKitfile(detail)),
+    ...(others.length ? [choose] : [])
+  ]);
   const layers = detail.layers.map(layer =>
-    h('tr', { className: 'kitops-layer', data: { kind: layer.kind }, title: `${layer.mediaType}\n${layer.digest}` }, [
-      h('td', { text: layer.kind }),
-      h('td', { text: layer.path || '-' }),
-      h('td', { text: formatBytes(layer.size) }),
-      h('td', {}, [h('code', { text: shortDigest(layer.digest) })])
+    h('li', { className: 'kitops-layer', data: { kind: layer.kind }, title: `${layer.mediaType}\n${layer.digest}` }, [
+      h('div', { className: 'kitops-layer-line' }, [
+        h('span', { className: 'kitops-layer-kind', text: layer.kind }),
+        h('span', { className: 'kitops-layer-path', text: layer.path || '-' }),
+        h('span', { className: 'kitops-layer-size', text: formatBytes(layer.size) })
+      ]),
+      digestText(layer.digest)
     ])
   );
+  const readme = detail.readme
+    ? [h('h4', { text: 'README' }), renderMarkdown(detail.readme)]
+    : [];
   return section('Details', 'kitops-detail', [
     dl,
+    tools,
+    ...(diff && diff.first === detail.reference ? [renderDiff(diff)] : []),
     h('h4', { text: `Layers (${detail.layers.length})` }),
-    h('table', { className: 'kitops-layers' }, [h('tbody', {}, layers)]),
+    h('ul', { className: 'kitops-layers' }, layers),
+    ...readme,
     h('h4', { text: 'Kitfile' }),
     h('pre', { className: 'kitops-kitfile', text: detail.kitfile })
   ]);
+}
+
+/** Layers added, removed and changed from the selected ModelKit to another. */
+export function renderDiff(diff: IDiff): HTMLElement {
+  const rows = diff.layers.map(layer =>
+    h('li', { className: 'kitops-diff-row', data: { change: layer.change, kind: layer.kind } }, [
+      h('span', { className: 'kitops-diff-change', text: SIGNS[layer.change] }),
+      h('span', { className: 'kitops-layer-kind', text: layer.kind }),
+      h('span', { className: 'kitops-layer-path', text: layer.path || '-' }),
+      h('span', { className: 'kitops-layer-size', text: formatBytes(layer.size) })
+    ])
+  );
+  const verdict = diff.identical ? 'identical' : `${diff.layers.filter(l => l.change !== 'same').length} layer change(s)`;
+  return h('div', { className: 'kitops-diff' }, [
+    h('div', { className: 'kitops-diff-title' }, ['Compared with ', referenceText(diff.second), `: ${verdict}`]),
+    h('ul', {}, rows)
+  ]);
+}
+
+const SIGNS: Record<string, string> = { added: '+ added', removed: '− removed', changed: '~ changed', same: '= same' };
+
+/**
+ * A README as a few safe blocks (headings, paragraphs, lists, code): text only, never HTML from
+ * the ModelKit, so nothing in it can run in the page.
+ */
+export function renderMarkdown(text: string): HTMLElement {
+  const root = h('div', { className: 'kitops-readme' });
+  let list: HTMLElement | null = null;
+  let code: string[] | null = null;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('```')) {
+      if (code) {
+        root.append(h('pre', { text: code.join('\n') }));
+        code = null;
+      } else {
+        code = [];
+      }
+      continue;
+    }
+    if (code) {
+      code.push(line);
+      continue;
+    }
+    const heading = /^(#{1,6})\s+(.*)$/.exec(line);
+    const item = /^\s*[-*]\s+(.*)$/.exec(line);
+    if (item) {
+      list = list ?? root.appendChild(h('ul'));
+      list.append(h('li', { text: item[1] }));
+      continue;
+    }
+    list = null;
+    if (heading) {
+      root.append(h(heading[1].length <= 2 ? 'h4' : 'h5', { text: heading[2] }));
+    } else if (line.trim()) {
+      root.append(h('p', { text: line }));
+    }
+  }
+  if (code) {
+    root.append(h('pre', { text: code.join('\n') }));
+  }
+  return root;
 }

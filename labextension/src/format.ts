@@ -1,0 +1,83 @@
+/**
+ * Pure text helpers of the sidebar (no DOM, no JupyterLab), unit-tested with jest.
+ */
+import type { IJob, IModelKitRow } from './types';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+
+/** `1536` → `1.5 KiB` (binary units, like kit). */
+export function formatBytes(size: number): string {
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+}
+
+/** `sha256:0123456789ab` (12 hex digits); the full digest goes in the tooltip and the copy button. */
+export function shortDigest(digest: string): string {
+  const colon = digest.indexOf(':');
+  return colon < 0 ? digest.slice(0, 12) : `${digest.slice(0, colon)}:${digest.slice(colon + 1, colon + 13)}`;
+}
+
+/**
+ * A reference cut after each `/`, `:` and `@`, so it wraps only between its parts:
+ * `127.0.0.1:5000/team/model:v1` → `127.0.0.1:`, `5000/`, `team/`, `model:`, `v1`.
+ */
+export function breakableParts(reference: string): string[] {
+  return reference.split(/(?<=[/:@])/).filter(part => part.length > 0);
+}
+
+/** `registry/repo:tag@digest` → `registry/repo` (a port's colon before the last `/` stays). */
+export function repositoryOf(reference: string): string {
+  const bare = reference.split('@')[0];
+  const slash = bare.lastIndexOf('/');
+  const colon = bare.lastIndexOf(':');
+  return colon > slash ? bare.slice(0, colon) : bare;
+}
+
+/** `"model  datasets:train"` → `["model", "datasets:train"]` (kit's --filter values, space separated). */
+export function parseFilters(text: string): string[] {
+  return text.split(/\s+/).filter(part => part.length > 0);
+}
+
+/** Rows whose reference, name, author or digest contains every word of `query` (case-insensitive). */
+export function filterRows(rows: IModelKitRow[], query: string): IModelKitRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) {
+    return rows;
+  }
+  return rows.filter(row => {
+    const text = [row.reference, row.name, row.author, row.digest].join(' ').toLowerCase();
+    return words.every(word => text.includes(word));
+  });
+}
+
+/** The Python that loads a dataset of a ModelKit into a DataFrame. */
+export function loadSnippet(reference: string, dataset: string | undefined): string {
+  const args = dataset ? `${JSON.stringify(reference)}, ${JSON.stringify(dataset)}` : JSON.stringify(reference);
+  return `from kitops_jupyter import load_dataset\n\ndf = load_dataset(${args})\n`;
+}
+
+/** A finished job in one line; push uses the same words as the panel and the magic. */
+export function summary(job: IJob): string {
+  const result = job.result ?? {};
+  switch (job.kind) {
+    case 'pack':
+      return `Packed ${String(result.folder || '/')} as ${(result.references as string[] | undefined)?.join(', ') || String(result.digest)}`;
+    case 'push':
+      return `Pushed ${String(result.reference)} (${String(result.detail)})`;
+    case 'pull':
+      return `Pulled ${String(result.reference)}`;
+    case 'unpack':
+      return `Unpacked ${String(result.reference)} into /${String(result.folder || '')}`;
+  }
+  return `${job.kind} ${job.target} finished`;
+}
+
+/** What a cancelled or running job is called in messages: `pull 127.0.0.1:5000/a:v1`. */
+export function jobTitle(job: Pick<IJob, 'kind' | 'target'>): string {
+  return `${job.kind} ${job.target}`;
+}

@@ -1,0 +1,104 @@
+/** JSON shapes of the server extension's REST API (server/openapi.yaml). */
+import type { IErrorBody } from './request';
+
+/** One local tag (or an untagged ModelKit), as listed by `GET /kitops/modelkits`. */
+export interface IModelKitRow {
+  reference: string;
+  repository: string;
+  tag: string;
+  name: string;
+  author: string;
+  size: string;
+  digest: string;
+  created: string;
+}
+
+export interface ILayer {
+  kind: string;
+  mediaType: string;
+  digest: string;
+  size: number;
+  path: string;
+}
+
+export interface IPackage {
+  name: string;
+  version: string;
+  description: string;
+  license: string;
+  authors: string[];
+}
+
+/** `GET /kitops/modelkit?reference=`: one ModelKit's Kitfile and layers. */
+export interface IModelKitDetail {
+  reference: string;
+  canonical: string;
+  digest: string;
+  created: string;
+  cliVersion: string;
+  package: IPackage;
+  kitfile: string;
+  layers: ILayer[];
+  size: number;
+  datasets: string[];
+  readme: string;
+}
+
+export interface ITags {
+  repository: string;
+  tags: IModelKitRow[];
+}
+
+export type JobState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobKind = 'pack' | 'push' | 'pull' | 'unpack';
+
+/** A background operation's snapshot (`GET /kitops/jobs/{id}`). */
+export interface IJob {
+  id: string;
+  kind: JobKind;
+  target: string;
+  state: JobState;
+  done: number;
+  total: number;
+  result: Record<string, unknown> | null;
+  error: IErrorBody | null;
+  started: number;
+  finished: number | null;
+}
+
+export interface IVersion {
+  server: string;
+  frontend: string;
+  compatible: boolean;
+}
+
+export interface IRemoved {
+  removed: { repository: string; digest: string; untagged: string[]; deleted: boolean; freed: number }[];
+}
+
+/** A layer in a comparison of two ModelKits. */
+export interface IDiffLayer {
+  kind: string;
+  path: string;
+  size: number;
+  digest: string;
+  other: string;
+  change: 'added' | 'removed' | 'changed' | 'same';
+}
+
+export interface IDiff {
+  first: string;
+  second: string;
+  identical: boolean;
+  layers: IDiffLayer[];
+}
+
+/** One registry's options and login state (`GET /kitops/registries`). */
+export interface IRegistrySettings {
+  registry: string;
+  plainHttp: boolean | null;
+  tlsVerify: boolean;
+  caBundle: string;
+  loggedIn: boolean;
+  username: string;
+}

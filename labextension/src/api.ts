@@ -91,3 +91,18 @@ export function login(registry: string, username: string, password: string): Pro
 export function logout(registry: string): Promise<{ message: string }> {
   return requestAPI<{ message: string }>(`login?${query({ registry })}`, jsonInit('DELETE'));
 }
+
+/** `GET /kitops/preview`: first rows of a dataset, or thumbnails of a media folder, via kit://. */
+export interface IPreview {
+  dataset: string;
+  path: string;
+  kind: 'table' | 'media';
+  file?: string;
+  columns?: string[];
+  rows?: unknown[][];
+  files?: { path: string; label: string; size: number; thumbnail: string }[];
+}
+
+export function getPreview(reference: string, dataset: string, rows = 10): Promise<IPreview> {
+  return requestAPI<IPreview>(`preview?${query({ reference, dataset, rows: String(rows) })}`);
+}

@@ -2,6 +2,7 @@ import { formatBytes, jobTitle } from '../format';
 import type { IDiff, IJob, IModelKitDetail, IModelKitRow, ITags } from '../types';
 import { IMessage } from '../model';
 import { button, digestText, h, referenceText, section } from './dom';
+import { renderPreviews } from './preview';
 
 /** A persistent problem (server missing or of another version), with what to do. */
 export function renderProblem(message: IMessage | null): HTMLElement {
@@ -168,6 +169,7 @@ export function renderDetail(
     ...(diff && diff.first === detail.reference ? [renderDiff(diff)] : []),
     h('h4', { text: `Layers (${detail.layers.length})` }),
     h('ul', { className: 'kitops-layers' }, layers),
+    renderPreviews(detail),
     ...readme,
     h('h4', { text: 'Kitfile' }),
     h('pre', { className: 'kitops-kitfile', text: detail.kitfile })

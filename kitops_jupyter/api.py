@@ -19,15 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .core import listing, packer
 from .core import registry as reg
-from .core.datadiff import DataDiff, diff_data
 from .core.datasetcache import cached_dataset_dir
 from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile
-from .core.kitfs.filesystem import KitFileSystem
 from .core.manifest import Descriptor, Manifest
-from .core.preview import preview_dataset
 from .core.progress import ProgressCallback
-from .core.readme import read_readme
 from .core.reference import Reference, parse_reference
 from .core.registry.auth import stored_logins
 from .core.store import LocalStore, RemoveResult, kitops_home
@@ -37,6 +33,9 @@ from .errors import InvalidArgument, NotFound
 
 if TYPE_CHECKING:
     import pandas
+
+    from .core.datadiff import DataDiff
+    from .core.kitfs.filesystem import KitFileSystem
 
 NetworkOptions = reg.RegistryOptions
 PushResult = reg.PushResult
@@ -174,6 +173,8 @@ class Kit:
 
     def readme(self, reference: str | Reference) -> str:
         """The README / model card text of a local ModelKit (``""`` when it has none)."""
+        from .core.readme import read_readme  # zstandard: loaded when first needed
+
         return read_readme(self.store, self.get(reference).manifest)
 
     def info(self, reference: str, *, remote: bool = False) -> Kitfile:
@@ -195,6 +196,8 @@ class Kit:
             fs.resolver.modelkit(info.reference, remote=_side(text))
             for info, text in ((a, first), (b, second))
         ]
+        from .core.datadiff import diff_data
+
         return diff_data(fs, sides[0], sides[1], layers, (first, second))
 
     def filesystem(self, *, verify: bool = False) -> KitFileSystem:
@@ -203,6 +206,8 @@ class Kit:
         ``fsspec.filesystem("kit")`` gives the same with the default store; pass this one to
         pyarrow / DuckDB when the Kit has its own home or TLS settings.
         """
+        from .core.kitfs.filesystem import KitFileSystem  # fsspec: loaded when first asked for
+
         net = self.network
         ca = str(net.ca_bundle) if net.ca_bundle is not None else None
         return KitFileSystem(
@@ -215,6 +220,8 @@ class Kit:
         """The first ``rows`` of a dataset (or thumbnails of a media folder) as JSON-ready data, read
         through kit:// without pulling: from the store if it holds the ModelKit, else its registry."""
         fs = self.filesystem()
+        from .core.preview import preview_dataset  # pandas: loaded when first needed
+
         return preview_dataset(fs, fs.resolver.modelkit(_parse(reference), remote=remote), dataset, rows)
 
     def _resolve_any(self, reference: str) -> ModelKitInfo:
@@ -457,6 +464,19 @@ load_dataset = _delegate("load_dataset")
 registry_settings = _delegate("registry_settings")
 save_registry_settings = _delegate("save_registry_settings")
 forget_registry_settings = _delegate("forget_registry_settings")
+
+def __getattr__(name: str) -> Any:
+    """``DataDiff`` and ``KitFileSystem`` import on first use (fsspec costs a fresh kernel ~0.1 s)."""
+    if name == "DataDiff":
+        from .core.datadiff import DataDiff
+
+        return DataDiff
+    if name == "KitFileSystem":
+        from .core.kitfs.filesystem import KitFileSystem
+
+        return KitFileSystem
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DataDiff",

@@ -17,7 +17,20 @@ from kitops_jupyter.core.store import LocalStore
 from tests.registry_fixtures import RegistryServer, make_modelkit
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("oras.provider", "oras.oci", "oras.schemas", "jsonschema", "rfc3987_syntax", "lark", "pandas", "IPython")
+# imported by nothing a push or a remote list needs: schema validation, compressors, fsspec, DataFrames
+HEAVY = (
+    "oras.provider",
+    "oras.oci",
+    "oras.schemas",
+    "jsonschema",
+    "rfc3987_syntax",
+    "lark",
+    "zstandard",
+    "isal",
+    "fsspec",
+    "pandas",
+    "IPython",
+)
 
 CHILD = """
 import json, sys
@@ -54,6 +67,8 @@ def test_first_remote_call_imports_no_heavy_modules(
     assert result["pushed"] == digest and result["listed"] == [digest]
     modules = set(result["modules"])  # type: ignore[arg-type]
     assert "oras.auth" in modules  # oras-py still does the token auth
-    imported = {line.split("|")[-1].strip() for line in importtime.splitlines() if line.startswith("import time:")}
+    imported = {
+        line.split("|")[-1].strip() for line in importtime.splitlines() if line.startswith("import time:")
+    }
     for heavy in HEAVY:
         assert not {m for m in modules | imported if m == heavy or m.startswith(heavy + ".")}, heavy

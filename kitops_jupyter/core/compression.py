@@ -16,9 +16,6 @@ from __future__ import annotations
 import struct
 from typing import Protocol
 
-import zstandard
-from isal import isal_zlib
-
 from ..errors import InvalidArgument
 
 __all__ = ["GZIP_LEVELS", "ZSTD_LEVEL", "Compressor", "make_compressor"]
@@ -43,13 +40,16 @@ class GzipCompressor:
     """A single-member gzip stream: Go-style 10-byte header, ISA-L raw deflate, CRC32 + ISIZE."""
 
     def __init__(self, level: int, xfl: int) -> None:
+        from isal import isal_zlib  # loaded on first use: importing the package stays cheap
+
+        self._isal = isal_zlib
         self._header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00" + bytes((xfl, 255))
-        self._deflate = isal_zlib.compressobj(level, isal_zlib.DEFLATED, -15)
+        self._deflate = self._isal.compressobj(level, isal_zlib.DEFLATED, -15)
         self._crc = 0
         self._size = 0
 
     def compress(self, data: Data) -> bytes:
-        self._crc = isal_zlib.crc32(data, self._crc)
+        self._crc = self._isal.crc32(data, self._crc)
         self._size += len(data)
         out: bytes = self._deflate.compress(data)
         if self._header:
@@ -73,6 +73,8 @@ class ZstdCompressor:
     """
 
     def __init__(self, level: int, threads: int, job_size: int) -> None:
+        import zstandard
+
         params = zstandard.ZstdCompressionParameters.from_level(
             level, threads=threads, job_size=job_size, write_checksum=True
         )

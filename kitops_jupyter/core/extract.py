@@ -32,9 +32,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-import zstandard
-from isal import igzip, igzip_lib
-
 from ..errors import IntegrityError, InvalidArgument, UnpackError, UnsafeArchive
 from . import mediatypes
 from .digest import CHUNK, VerifyingReader
@@ -128,7 +125,7 @@ def _stage(
     except UnsafeArchive:
         _verify_after_error(blob)  # a corrupt blob is reported as corrupt, not as a hostile archive
         raise
-    except _DECOMPRESSION_ERRORS as exc:
+    except _decompression_errors() as exc:
         _verify_after_error(blob)
         raise _refused(layer, f"the layer cannot be decompressed ({exc})") from exc
     blob.drain()
@@ -379,10 +376,14 @@ def _decompressed(blob: VerifyingReader, compression: str) -> Iterator[BinaryIO]
     if not compression:
         yield cast(BinaryIO, blob)
     elif compression == "gzip":
+        from isal import igzip  # compressor libraries load on first use: imports stay cheap
+
         gz = igzip.GzipFile(fileobj=_RawAdapter(blob), mode="rb")  # type: ignore[no-untyped-call]
         with gz:
             yield cast(BinaryIO, gz)
     else:
+        import zstandard
+
         reader = zstandard.ZstdDecompressor().stream_reader(
             cast(BinaryIO, blob), read_across_frames=True, closefd=False
         )
@@ -390,9 +391,9 @@ def _decompressed(blob: VerifyingReader, compression: str) -> Iterator[BinaryIO]
             yield cast(BinaryIO, reader)
 
 
-_DECOMPRESSION_ERRORS: tuple[type[BaseException], ...] = (
-    EOFError,
-    gzip.BadGzipFile,
-    cast(type[BaseException], igzip_lib.IsalError),
-    zstandard.ZstdError,
-)
+def _decompression_errors() -> tuple[type[BaseException], ...]:
+    """What a broken compressed stream raises (evaluated only while handling an exception)."""
+    import zstandard
+    from isal import igzip_lib
+
+    return (EOFError, gzip.BadGzipFile, cast(type[BaseException], igzip_lib.IsalError), zstandard.ZstdError)

@@ -24,8 +24,8 @@ from typing import BinaryIO
 from ...errors import IntegrityError, NotFound, UnsafeArchive
 from .. import mediatypes
 from ..digest import CHUNK, VerifyingReader, digest_file, hex_of
-from ..extract import _DECOMPRESSION_ERRORS as DECOMPRESSION_ERRORS
 from ..extract import _decompressed as decompressed  # the unpacker's own decompressors
+from ..extract import _decompression_errors
 from ..kitfile import Kitfile, dump_kitfile
 from ..manifest import Descriptor, Manifest
 from ..reference import Reference
@@ -269,7 +269,7 @@ def _write_plain(raw: BinaryIO, out: BinaryIO, planned: PlannedLayer) -> None:
             checked = VerifyingReader(plain, planned.diff_id, None, f"{planned.label} (uncompressed)")
             while chunk := checked.read(CHUNK):
                 out.write(chunk)
-    except DECOMPRESSION_ERRORS as exc:
+    except _decompression_errors() as exc:
         blob.drain()
         blob.verify()  # a corrupt blob is reported as corrupt
         raise IntegrityError(f"{planned.label}: the layer cannot be decompressed ({exc})") from exc

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from ._version import __version__
+
+__all__ = ["__version__", "load_dataset", "show_panel"]
 
 
 def load_dataset(reference: str, name: str | None = None, *, allow_pickle: bool = False) -> object:
@@ -23,7 +25,7 @@ def load_ipython_extension(ipython: object) -> None:
     """``%load_ext kitops_jupyter``: register ``%kit``, ``%%kit`` and ``%%kitfile`` (IPython imported lazily)."""
     from .magics import load
 
-    load(ipython)
+    load(ipython, show_panel=show_panel)
 
 
 def unload_ipython_extension(ipython: object) -> None:

@@ -311,3 +311,12 @@ def test_kitfile_cell_errors_name_the_line(ip: InteractiveShell, tmp_path: Path)
     assert not (tmp_path / "ctx" / "Kitfile").exists()
     with pytest.raises(UsageError, match="unknown option --tga"):
         ip.run_cell_magic("kitfile", "ctx --tga x", "manifestVersion: 1.0.0\n")
+
+
+def test_kit_panel_shows_the_panel_handed_in_by_the_package_root(
+    ip: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kitops_jupyter.panel import FALLBACK_TEXT
+
+    assert run(ip, "panel") is None  # it displays itself; returning it too would show it twice
+    assert FALLBACK_TEXT in capsys.readouterr().out  # a terminal shell shows the panel's text form

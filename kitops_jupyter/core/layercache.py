@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from .layerwalk import TarEntry
 
 __all__ = ["RACY_NS", "CachedLayer", "LayerCache"]

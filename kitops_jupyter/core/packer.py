@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InvalidArgument, PackError
 from . import mediatypes
 from .ignore import IgnoreRules, kit_clean

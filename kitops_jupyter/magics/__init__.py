@@ -19,6 +19,7 @@ in an IPython profile); importing ``kitops_jupyter`` itself never imports IPytho
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 __all__ = ["load", "unload"]
@@ -26,14 +27,18 @@ __all__ = ["load", "unload"]
 _STATE_KEY = "_kitops_jupyter_magics"
 
 
-def load(shell: Any) -> None:
-    """Register the magics and the completer on ``shell`` (loading twice is harmless)."""
+def load(shell: Any, show_panel: Callable[..., Any] | None = None) -> None:
+    """Register the magics and the completer on ``shell`` (loading twice is harmless).
+
+    ``show_panel`` is what ``%kit panel`` calls; the package root passes the widget panel's, so the
+    magics never import another adapter."""
     from .completion import KitCompleter
     from .magic import KitMagics
 
     if getattr(shell, _STATE_KEY, None) is not None:
         return
     magics = KitMagics(shell)
+    magics.show_panel = show_panel
     shell.register_magics(magics)
     completer = KitCompleter(shell, magics)
     completer.register()

@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import re
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,7 @@ class Context:
     shell: Any
     options: KitOptions
     verb: str = ""
+    show_panel: Callable[..., Any] | None = None  # handed in by the package root; see magics.load
 
     @property
     def namespace(self) -> MutableMapping[str, Any]:

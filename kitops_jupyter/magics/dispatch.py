@@ -11,14 +11,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .context import Context
-from .parser import ArgumentsError, HelpShown, did_you_mean
-from .verbs import Verb, all_verbs, build_parser, overview
+from .parser import ArgumentsError, CommandError, HelpShown
+from .verbs import Verb, build_parser, find_verb, overview
 
 __all__ = ["CommandError", "command_lines", "expand", "find_verb", "run_line", "split_line"]
-
-
-class CommandError(Exception):
-    """A ``%kit`` line that cannot run as written; ``str()`` says why and what to type instead."""
 
 
 def split_line(line: str) -> list[str]:
@@ -27,17 +23,6 @@ def split_line(line: str) -> list[str]:
         return shlex.split(line, comments=True, posix=True)
     except ValueError as err:
         raise CommandError(f"%kit: cannot split the line: {err} (check the quotes)") from None
-
-
-def find_verb(name: str) -> Verb:
-    """The verb called ``name``, or a CommandError with "did you mean"."""
-    verbs = all_verbs()
-    if name in verbs:
-        return verbs[name]
-    if name == "kitfile":
-        raise CommandError("kitfile is a cell magic: start a cell with %%kitfile DIRECTORY, then the Kitfile")
-    hint = did_you_mean(name, verbs) or " Run %kit alone to see them all."
-    raise CommandError(f"%kit: unknown verb {name!r}.{hint}")
 
 
 def run_line(ctx: Context, line: str) -> Any:

@@ -71,11 +71,7 @@ def init(ctx: Context, args: argparse.Namespace) -> KitfileResult:
 
 
 def pack(ctx: Context, args: argparse.Namespace) -> object:
-    """``kit pack DIR -t TAG``; with kernel options (``--model``, ``--dataset``) see ``kernel.py``."""
-    from . import kernel
-
-    if kernel.wants_kernel(args):
-        return kernel.pack_from_kernel(ctx, args)
+    """``kit pack DIR -t TAG`` (the verb table sends kernel options, ``--model``/``--dataset``, to ``kernel.py``)."""
     directory = Path(args.directory or ".")
     if not args.allow_secrets:
         check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")

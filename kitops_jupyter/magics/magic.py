@@ -9,7 +9,7 @@ kernel's stop button) is re-raised untouched after the operation has cleaned up.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from IPython.core.error import UsageError
@@ -28,8 +28,10 @@ __all__ = ["KitMagics"]
 class KitMagics(Magics, KitOptions):
     """``%kit VERB …`` runs kit's verbs in the kernel; see ``%kit`` alone for the list."""
 
+    show_panel: Callable[..., Any] | None = None  # set by magics.load: the panel, from the package root
+
     def _context(self) -> Context:
-        return Context(self.shell, self)
+        return Context(self.shell, self, show_panel=self.show_panel)
 
     def _namespace(self) -> dict[str, Any]:
         assert self.shell is not None

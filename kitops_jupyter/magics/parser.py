@@ -17,6 +17,10 @@ from typing import Any, NoReturn
 __all__ = ["ArgumentsError", "HelpShown", "KitArgumentParser", "did_you_mean", "suggest"]
 
 
+class CommandError(Exception):
+    """A ``%kit`` line that cannot run as written; ``str()`` says why and what to type instead."""
+
+
 class ArgumentsError(Exception):
     """The command line is wrong; ``str()`` is the whole message, usage line included."""
 

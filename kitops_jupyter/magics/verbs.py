@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from ..errors import InvalidArgument
 from . import handlers, kernel, login
 from .config import COMPRESSIONS
 from .context import Context
-from .parser import KitArgumentParser
+from .parser import CommandError, KitArgumentParser, did_you_mean
 
 __all__ = ["CELL_MAGICS", "Opt", "Verb", "all_verbs", "build_parser", "overview"]
 
@@ -110,13 +111,24 @@ def _init(ctx: Context, args: argparse.Namespace) -> object:
 
 
 def _help(ctx: Context, args: argparse.Namespace) -> None:
-    print(overview(ctx) if not args.topic else build_parser(_lookup(args.topic)).format_help())
+    print(overview(ctx) if not args.topic else build_parser(find_verb(args.topic)).format_help())
 
 
-def _lookup(name: str) -> Verb:
-    from .dispatch import find_verb
+def find_verb(name: str) -> Verb:
+    """The verb called ``name``, or a CommandError with "did you mean"."""
+    verbs = all_verbs()
+    if name in verbs:
+        return verbs[name]
+    if name == "kitfile":
+        raise CommandError("kitfile is a cell magic: start a cell with %%kitfile DIRECTORY, then the Kitfile")
+    hint = did_you_mean(name, verbs) or " Run %kit alone to see them all."
+    raise CommandError(f"%kit: unknown verb {name!r}.{hint}")
 
-    return find_verb(name)
+
+def _pack(ctx: Context, args: argparse.Namespace) -> object:
+    if kernel.wants_kernel(args):
+        return kernel.pack_from_kernel(ctx, args)
+    return handlers.pack(ctx, args)
 
 
 _VERB_LIST = (
@@ -136,7 +148,7 @@ _VERB_LIST = (
         *NETWORK,
         opt("--yes", action="store_true", help="with kernel variables: pack now, without the review cell"),
         *KERNEL,
-    ), handlers.pack, ("mk = %kit pack . -t myorg/model:v1", "%kit pack --model clf --dataset train=df -t myorg/model:v1")),
+    ), _pack, ("mk = %kit pack . -t myorg/model:v1", "%kit pack --model clf --dataset train=df -t myorg/model:v1")),
     Verb("push", "Upload a local ModelKit to a registry", (
         opt("source", metavar="SOURCE", complete="reference", help="local reference"),
         opt("destination", nargs="?", metavar="DESTINATION", complete="reference", help="remote reference (default: SOURCE)"),
@@ -206,11 +218,11 @@ _VERB_LIST = (
 def _show_panel(ctx: Context, args: argparse.Namespace) -> None:
     """The panel displays itself; returning it too would show it twice.
 
-    Reached through the package root, which composes the adapters: the magics never import the panel.
+    The package root hands the panel in when it loads the magics: adapters never import each other.
     """
-    from .. import show_panel
-
-    show_panel(ctx.namespace, kit=ctx.kit())
+    if ctx.show_panel is None:
+        raise InvalidArgument("the widget panel is not available here: load the magics with %load_ext kitops_jupyter")
+    ctx.show_panel(ctx.namespace, kit=ctx.kit())
 
 
 def _panel_verb() -> tuple[Verb, ...]:
@@ -252,7 +264,7 @@ def build_parser(verb: Verb) -> KitArgumentParser:
 
 def overview(ctx: Context | None = None) -> str:
     """``%kit`` alone: every verb with its one-line summary, then where to go next."""
-    from .. import __version__
+    from .._version import __version__
 
     width = max(len(name) for name in all_verbs()) + 2
     kit_verbs = [v for v in all_verbs().values() if not v.notebook_only]

@@ -18,7 +18,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
-from .. import __version__
+from .._version import __version__
 from ..errors import InvalidArgument, KitError
 from . import views
 from .context import ServerContext

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from kitops_jupyter import api
 from kitops_jupyter.core.datadiff import DataDiff
@@ -73,3 +74,21 @@ def test_diff_of_two_dataset_versions(tmp_path: Path, registry: RegistryServer, 
     page = diff._repr_html_()
     assert "<table" in page and "+discount" in page and "100 → 120" in page and "background:#fff8c5" in page
     assert "sales.parquet [changed] rows 100 -> 120" in str(diff)
+
+
+def test_kit_diff_data_magic_renders_the_data_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_magics_support import loaded_shell
+
+    version(tmp_path / "v1", 10, extra=False)
+    version(tmp_path / "v2", 10, extra=True)
+    for tag in ("v1", "v2"):
+        api.pack(tmp_path / tag, tag=f"team/sales:{tag}")
+    monkeypatch.chdir(tmp_path)
+    with loaded_shell() as shell:
+        result = shell.run_line_magic("kit", "diff team/sales:v1 team/sales:v2 --data")
+        plain = shell.run_line_magic("kit", "diff team/sales:v1 team/sales:v2")
+    assert "Unique Layers to ModelKit1 (team/sales:v1)" in repr(result)  # kit's layer diff first
+    assert "data/sales.parquet [changed] rows 10 -> 10" in repr(result) and "+ column discount" in repr(result)
+    page = result._repr_html_()
+    assert 'class="kitops-data-diff"' in page and "+discount" in page
+    assert "Data diff" not in repr(plain)

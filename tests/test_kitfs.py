@@ -226,3 +226,14 @@ def test_tls_registry_with_login_and_no_secret_in_reprs_or_errors(
         fs.info(f"kit://{ref}/nothing-here")
     assert tls_registry.password not in shown + str(err.value)
     assert tls_registry.username not in shown
+
+
+def test_modelpack_layers_read_from_the_store(tmp_path: Path) -> None:
+    from tests.registry_fixtures import make_modelkit
+
+    make_modelkit(api.default_kit().store, "localhost/pack/spec", "v1", dataset=b"x,y\n5,6\n", kind="modelpack")
+    fs = fsspec.filesystem("kit")
+    assert fs.cat_file("kit://localhost/pack/spec:v1/data/train.csv") == b"x,y\n5,6\n"
+    assert sorted(fs.ls("kit://localhost/pack/spec:v1", detail=False)) == [
+        "localhost/pack/spec:v1/Kitfile", "localhost/pack/spec:v1/data", "localhost/pack/spec:v1/model.bin",
+    ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""The Kitfile: dataclasses in kit's declaration order, strict parsing, validation, YAML and JSON.
+"""The Kitfile: strict parsing, validation, YAML and JSON over the data model in :mod:`.kitfile_model`.
 
 Mirrors ``pkg/artifact/kitfile.go`` (docs/format.md §1): YAML is read like yaml.v3 with
 ``KnownFields(true)`` and written like yaml.v3's encoder (:func:`dump_kitfile`); the config blob is
@@ -12,12 +12,23 @@ line they were read from, so later checks can point at the source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from kitops_jupyter.core import gojson
 from kitops_jupyter.core.kitfile_codec import JsonDecoder, decode_struct, struct_to_fields, struct_to_json
+from kitops_jupyter.core.kitfile_model import (
+    CodeEntry,
+    Dataset,
+    DocEntry,
+    Kitfile,
+    LayerEntry,
+    LayerInfo,
+    McpServer,
+    Model,
+    ModelPart,
+    Package,
+    Prompt,
+)
 from kitops_jupyter.core.kitfile_validate import is_modelkit_reference, validate
 from kitops_jupyter.core.yamlv3_emit import emit_document
 from kitops_jupyter.core.yamlv3_nodes import Decoder, compose_document, is_null
@@ -29,6 +40,7 @@ __all__ = [
     "Dataset",
     "DocEntry",
     "Kitfile",
+    "LayerEntry",
     "LayerInfo",
     "McpServer",
     "Model",
@@ -47,110 +59,6 @@ __all__ = [
 ]
 
 KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
-
-
-def _m(key: str, kind: str = "str", cls: type | None = None, *, always: bool = False) -> dict[str, Any]:
-    """Field spec read by :mod:`.kitfile_codec`: JSON/YAML key, kind, nested class, no ``omitempty``."""
-    return {"key": key, "kind": kind, "cls": cls, "always": always}
-
-
-@dataclass
-class LayerInfo:
-    """``digest`` (of the stored blob) and ``diffId`` (of the uncompressed tar) of an entry's layer."""
-
-    digest: str = ""
-    diff_id: str = ""
-
-
-_LAYER = {"kind": "layer", "cls": LayerInfo}
-
-
-@dataclass
-class Package:
-    name: str = field(default="", metadata=_m("name"))
-    version: str = field(default="", metadata=_m("version"))
-    description: str = field(default="", metadata=_m("description"))
-    license: str = field(default="", metadata=_m("license"))
-    authors: list[str] = field(default_factory=list, metadata=_m("authors", "strs"))
-
-
-@dataclass
-class ModelPart:
-    name: str = field(default="", metadata=_m("name"))
-    path: str = field(default="", metadata=_m("path"))
-    license: str = field(default="", metadata=_m("license"))
-    type: str = field(default="", metadata=_m("type"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class Model:
-    name: str = field(default="", metadata=_m("name"))
-    path: str = field(default="", metadata=_m("path"))
-    license: str = field(default="", metadata=_m("license"))
-    framework: str = field(default="", metadata=_m("framework"))
-    format: str = field(default="", metadata=_m("format"))
-    version: str = field(default="", metadata=_m("version"))
-    description: str = field(default="", metadata=_m("description"))
-    parts: list[ModelPart] = field(default_factory=list, metadata=_m("parts", "list", ModelPart))
-    parameters: Any = field(default=None, metadata=_m("parameters", "any"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class CodeEntry:
-    path: str = field(default="", metadata=_m("path"))
-    description: str = field(default="", metadata=_m("description"))
-    license: str = field(default="", metadata=_m("license"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class Dataset:
-    name: str = field(default="", metadata=_m("name"))
-    path: str = field(default="", metadata=_m("path"))
-    remote_path: str = field(default="", metadata=_m("remotePath"))
-    remote_hash: str = field(default="", metadata=_m("remoteHash"))
-    description: str = field(default="", metadata=_m("description"))
-    license: str = field(default="", metadata=_m("license"))
-    parameters: Any = field(default=None, metadata=_m("parameters", "any"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class DocEntry:
-    path: str = field(default="", metadata=_m("path", always=True))
-    description: str = field(default="", metadata=_m("description"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class Prompt:
-    name: str = field(default="", metadata=_m("name"))
-    path: str = field(default="", metadata=_m("path"))
-    description: str = field(default="", metadata=_m("description"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class McpServer:
-    name: str = field(default="", metadata=_m("name"))
-    path: str = field(default="", metadata=_m("path"))
-    description: str = field(default="", metadata=_m("description"))
-    layer: LayerInfo | None = field(default=None, metadata=_LAYER)
-
-
-@dataclass
-class Kitfile:
-    manifest_version: str = field(default="", metadata=_m("manifestVersion", always=True))
-    package: Package = field(default_factory=Package, metadata=_m("package", "struct", Package))
-    model: Model | None = field(default=None, metadata=_m("model", "ptr", Model))
-    code: list[CodeEntry] = field(default_factory=list, metadata=_m("code", "list", CodeEntry))
-    datasets: list[Dataset] = field(default_factory=list, metadata=_m("datasets", "list", Dataset))
-    docs: list[DocEntry] = field(default_factory=list, metadata=_m("docs", "list", DocEntry))
-    prompts: list[Prompt] = field(default_factory=list, metadata=_m("prompts", "list", Prompt))
-    mcp_servers: list[McpServer] = field(default_factory=list, metadata=_m("mcpServers", "list", McpServer))
-    lines: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
 
 def parse_kitfile(text: str, source: str = "Kitfile") -> Kitfile:
@@ -227,9 +135,9 @@ def parse_config_json(data: bytes, source: str) -> Kitfile:
     return kitfile
 
 
-def layer_entries(kf: Kitfile) -> list[tuple[str, object]]:
+def layer_entries(kf: Kitfile) -> list[tuple[str, LayerEntry]]:
     """``(base type, entry)`` for every entry that becomes a layer, in kit's pack order."""
-    entries: list[tuple[str, object]] = []
+    entries: list[tuple[str, LayerEntry]] = []
     if kf.model is not None:
         if kf.model.path and not is_modelkit_reference(kf.model.path):
             entries.append(("model", kf.model))

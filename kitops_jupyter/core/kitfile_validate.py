@@ -18,7 +18,7 @@ from kitops_jupyter.core.gopattern import go_clean
 from kitops_jupyter.errors import KitfileError
 
 if TYPE_CHECKING:
-    from kitops_jupyter.core.kitfile import Kitfile
+    from kitops_jupyter.core.kitfile_model import Kitfile
 
 __all__ = ["go_clean", "is_modelkit_reference", "path_type", "validate"]
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from kitops_jupyter.core.registry import auth
-from kitops_jupyter.core.registry.auth import Credentials, find_credentials, login, logout
+from kitops_jupyter.core.registry.auth import Credentials, find_credentials
 from kitops_jupyter.core.registry.client import RegistryOptions
+from kitops_jupyter.core.registry.login import login, logout
 from kitops_jupyter.core.registry.retry import RetryPolicy
 from kitops_jupyter.core.registry.transfer import pull, push
 from kitops_jupyter.core.store import LocalStore

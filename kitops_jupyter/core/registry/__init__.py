@@ -8,8 +8,9 @@ Environment variables read for credentials (see :mod:`.auth`): ``KITOPS_REGISTRY
 
 from __future__ import annotations
 
-from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_credentials, login, logout
+from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_credentials
 from .client import RegistryClient, RegistryOptions
+from .login import login, logout
 from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
 from .settings import RegistrySettings, forget_settings, load_settings, save_settings

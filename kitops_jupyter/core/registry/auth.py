@@ -30,13 +30,10 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import AuthenticationFailed, InvalidArgument, StoreError
 from .redact import register_secret
-
-if TYPE_CHECKING:
-    from .client import RegistryOptions
 
 ENV_USERNAME = "KITOPS_REGISTRY_USERNAME"
 ENV_PASSWORD = "KITOPS_REGISTRY_PASSWORD"
@@ -79,8 +76,8 @@ def kitops_credentials_path(home: Path | None = None) -> Path:
 def stored_logins(home: Path | None = None) -> list[str]:
     """The registry hosts ``login`` stored credentials for in ``$KITOPS_HOME/credentials.json``."""
     config = read_config(kitops_credentials_path(home))
-    hosts = {_host_key(key) for key in (config.get("auths") or {})}
-    hosts |= {_host_key(key) for key in (config.get("credHelpers") or {})}
+    hosts = {host_key(key) for key in (config.get("auths") or {})}
+    hosts |= {host_key(key) for key in (config.get("credHelpers") or {})}
     return sorted(hosts)
 
 
@@ -111,7 +108,7 @@ def _from_env(registry: str) -> Credentials | None:
     if user and secret:
         return Credentials(user, secret, f"environment {user_var}/{pass_var}")
     scope = os.environ.get(ENV_REGISTRY)
-    if scope and _host_key(scope) != registry:
+    if scope and host_key(scope) != registry:
         return None
     user, secret = os.environ.get(ENV_USERNAME), os.environ.get(ENV_PASSWORD)
     if user and secret:
@@ -127,14 +124,14 @@ def _from_config(path: Path, registry: str) -> Credentials | None:
         if found is not None:
             return found
     for key, entry in (config.get("auths") or {}).items():
-        if _host_key(key) == registry and isinstance(entry, dict):
+        if host_key(key) == registry and isinstance(entry, dict):
             creds = _decode_entry(entry, f"{path}")
             if creds is not None:
                 return creds
     return None
 
 
-def _host_key(key: str) -> str:
+def host_key(key: str) -> str:
     """``https://host:port/v1/`` -> ``host:port``: config keys may be URLs."""
     key = re.sub(r"^[a-z]+://", "", key.strip())
     return key.split("/", 1)[0]
@@ -209,7 +206,7 @@ def erase_credentials(registry: str, home: Path | None = None) -> bool:
         _run_helper(str(helper), "erase", registry, registry)
         removed = True
     auths = config.get("auths") or {}
-    for key in [k for k in auths if _host_key(k) == registry]:
+    for key in [k for k in auths if host_key(k) == registry]:
         del auths[key]
         removed = True
     if removed and path.exists():
@@ -252,46 +249,3 @@ def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str:
             f"(exit {proc.returncode}); check that it works from a shell"
         )
     return proc.stdout.decode("utf-8", "replace")
-
-
-# -- login / logout ---------------------------------------------------------------------------------
-
-
-def login(
-    registry: str,
-    username: str,
-    password: str,
-    *,
-    options: RegistryOptions | None = None,
-    home: Path | None = None,
-) -> str:
-    """Verify ``username``/``password`` against ``registry`` (``GET /v2/`` through its auth flow), then
-    store them (see module docs). Returns a message saying where they were stored; never the secret."""
-    from dataclasses import replace
-
-    from .client import RegistryClient, RegistryOptions
-
-    registry = _host_key(registry)
-    if not username or not password:
-        raise InvalidArgument(f"login to {registry}: a username and a password (or token) are required")
-    creds = Credentials(username, password, "login")
-    base = options or RegistryOptions()
-    with RegistryClient(registry, replace(base, credentials=creds, home=home or base.home)) as client:
-        try:
-            client.ping(f"login to {registry}")
-        except AuthenticationFailed as exc:
-            raise AuthenticationFailed(
-                f"login to {registry} failed: the registry refused user {username!r} with that password "
-                "(or token); check both and try again",
-                status=exc.status,
-            ) from None
-    where = store_credentials(registry, creds, home or base.home)
-    return f"Login succeeded for {username} at {registry}; credentials stored in {where}"
-
-
-def logout(registry: str, *, home: Path | None = None) -> str:
-    """Remove the stored credentials for ``registry``; says whether there were any."""
-    registry = _host_key(registry)
-    if erase_credentials(registry, home):
-        return f"Logged out of {registry}"
-    return f"Not logged in to {registry}; nothing to remove"

@@ -14,7 +14,7 @@ import ipaddress
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -24,12 +24,12 @@ from requests.adapters import HTTPAdapter
 
 from ...errors import InvalidArgument, RegistryError
 from ..digest import digest_bytes
-from .auth import Credentials, find_credentials
+from .auth import Credentials, find_credentials, kitops_credentials_path
 from .challenge import Authenticator
 from .http_errors import connection_error, error_for_response
 from .redact import redact_url
 from .retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
-from .settings import with_saved_settings
+from .settings import load_settings
 
 log = logging.getLogger("kitops_jupyter.registry")
 
@@ -129,6 +129,20 @@ def _session(options: RegistryOptions) -> _Session:
     session.mount("http://", adapter)
     session.headers["User-Agent"] = "kitops-jupyter"
     return session
+
+
+def with_saved_settings(options: RegistryOptions, registry: str) -> RegistryOptions:
+    """``options`` with the saved settings of ``registry`` filled in where the caller left defaults."""
+    home = kitops_credentials_path(options.home).parent
+    saved = load_settings(home).get(registry)
+    if saved is None:
+        return options
+    return replace(
+        options,
+        plain_http=saved.plain_http if options.plain_http is None else options.plain_http,
+        tls_verify=options.tls_verify and saved.tls_verify,
+        ca_bundle=options.ca_bundle if options.ca_bundle is not None else saved.ca_bundle,
+    )
 
 
 class RegistryClient:

@@ -17,14 +17,11 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ...errors import InvalidArgument, StoreError
-
-if TYPE_CHECKING:
-    from .client import RegistryOptions
 
 SETTINGS_FILE = "registry-settings.json"
 _HOST = re.compile(
@@ -104,22 +101,6 @@ def forget_settings(home: Path, registry: str) -> bool:
         return False
     _write(home, entries)
     return True
-
-
-def with_saved_settings(options: RegistryOptions, registry: str) -> RegistryOptions:
-    """``options`` with the saved settings of ``registry`` filled in where the caller left defaults."""
-    from .auth import kitops_credentials_path
-
-    home = kitops_credentials_path(options.home).parent
-    saved = load_settings(home).get(registry)
-    if saved is None:
-        return options
-    return replace(
-        options,
-        plain_http=saved.plain_http if options.plain_http is None else options.plain_http,
-        tls_verify=options.tls_verify and saved.tls_verify,
-        ca_bundle=options.ca_bundle if options.ca_bundle is not None else saved.ca_bundle,
-    )
 
 
 def _write(home: Path, entries: dict[str, RegistrySettings]) -> None:

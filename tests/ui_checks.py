@@ -100,7 +100,7 @@ def set_theme(page: Page, theme: str) -> None:
     )
     light = "true" if theme == "light" else "false"
     page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{light}'")
-    page.wait_for_function("name => document.body.dataset.jpThemeName === name", THEMES[theme])
+    page.wait_for_function("name => document.body.dataset.jpThemeName === name", arg=THEMES[theme])
 
 
 def low_contrast(root: Locator, minimum: float = 4.5) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 /** Small DOM helpers for the sidebar (plain DOM, no framework). */
 import { Clipboard } from '@jupyterlab/apputils';
+import { copyIcon } from '@jupyterlab/ui-components';
 
 import { breakableParts, shortDigest } from '../format';
 
@@ -42,18 +43,26 @@ export function button(action: string, label: string, title: string, onClick: ()
   return node;
 }
 
-/** A reference that wraps only after `/`, `:` and `@` (never inside a name or tag). */
+/** Parts longer than this may still break inside (rather than stick out of a narrow sidebar). */
+const UNBREAKABLE_PART = 28;
+
+/**
+ * A reference that wraps only after `/`, `:` and `@`: each part is kept whole (no break at its
+ * hyphens), unless it is too long to fit the sidebar on its own.
+ */
 export function referenceText(reference: string, className = 'kitops-ref'): HTMLElement {
   const node = h('span', { className, title: reference });
   for (const part of breakableParts(reference)) {
-    node.append(part, document.createElement('wbr'));
+    const whole = part.length <= UNBREAKABLE_PART ? 'kitops-ref-part' : 'kitops-ref-part kitops-mod-long';
+    node.append(h('span', { className: whole, text: part }), document.createElement('wbr'));
   }
   return node;
 }
 
 /** A shortened digest; the full one is its tooltip and what its copy button copies. */
 export function digestText(digest: string): HTMLElement {
-  const copy = h('button', { className: 'kitops-copy', text: '⧉', title: `Copy ${digest}`, data: { action: 'copy-digest' } });
+  const copy = h('button', { className: 'kitops-copy', title: `Copy ${digest}`, data: { action: 'copy-digest' } });
+  copy.append(copyIcon.element({ tag: 'span', height: '14px', width: '14px' }));
   copy.type = 'button';
   copy.setAttribute('aria-label', `Copy the full digest ${digest}`);
   copy.addEventListener('click', event => {

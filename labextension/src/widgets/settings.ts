@@ -51,8 +51,9 @@ export class SettingsView {
     const { model } = this;
     const mode = h('select', { className: 'jp-mod-styled kitops-plain-http' });
     mode.setAttribute('aria-label', `Protocol for ${settings.registry}`);
+    mode.title = 'Auto: HTTPS, or plain HTTP for a registry on this machine (127.0.0.1, localhost)';
     for (const [value, label] of [
-      ['auto', 'HTTPS (HTTP on this machine)'],
+      ['auto', 'Auto'],
       ['https', 'HTTPS'],
       ['http', 'Plain HTTP']
     ]) {
@@ -63,7 +64,7 @@ export class SettingsView {
     mode.value = settings.plainHttp === null ? 'auto' : settings.plainHttp ? 'http' : 'https';
     const [verifyLabel, verify] = checkbox('kitops-tls-verify', 'Verify TLS certificates', 'Turn off only for a test registry you trust');
     verify.checked = settings.tlsVerify;
-    const ca = textInput('kitops-ca-bundle', 'CA bundle (PEM file path), optional', `CA bundle for ${settings.registry}`);
+    const ca = textInput('kitops-ca-bundle', 'CA bundle: PEM file path', `CA bundle for ${settings.registry}`);
     ca.value = settings.caBundle;
     const save = button('save-registry', 'Save', `Save the settings of ${settings.registry}`, () => {
       const plainHttp = mode.value === 'auto' ? null : mode.value === 'http';

@@ -40,7 +40,7 @@ from .progress import ByteProgress, ProgressCallback
 from .tarread import TarReader, check_name
 
 if TYPE_CHECKING:
-    from .unpack import PlannedLayer
+    from .layerplan import PlannedLayer
 
 __all__ = ["STAGING_PREFIX", "OpenBlob", "unpack_layers", "write_staged"]
 

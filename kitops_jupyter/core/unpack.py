@@ -26,6 +26,7 @@ from ..errors import (
 from . import mediatypes
 from .extract import STAGING_PREFIX, OpenBlob, unpack_layers, write_staged
 from .kitfile import Kitfile, LayerInfo, dump_kitfile
+from .layerplan import PlannedLayer
 from .manifest import Descriptor, Manifest
 from .progress import ProgressCallback
 from .reference import parse_reference
@@ -102,37 +103,6 @@ class _Entry:
     def selected(self, filters: list[Filter]) -> bool:
         fields = (self.name, self.path) if self.kind not in ("code", "docs") else (self.path,)
         return not filters or any(f.matches(self.filter_type, x) for f in filters for x in fields)
-
-
-@dataclass(frozen=True)
-class PlannedLayer:
-    """A layer to extract: its descriptor, the Kitfile entry it belongs to and what to verify."""
-
-    descriptor: Descriptor
-    kind: str
-    name: str
-    path: str
-    diff_id: str = ""  # sha256 of the uncompressed tar; checked for compressed layers when known
-    subdir: str = ""  # pre-v0.5 layers without layer info: entries are relative to this directory
-
-    @property
-    def format(self) -> str:
-        return _media(self.descriptor)[1]
-
-    @property
-    def compression(self) -> str:
-        return _media(self.descriptor)[2]
-
-    @property
-    def label(self) -> str:
-        """How errors name the layer: kind, media type and short digest."""
-        return f"{self.kind} layer {self.descriptor.media_type} {self.descriptor.digest[:19]}"
-
-    @property
-    def message(self) -> str:
-        """kit's progress line, e.g. ``Unpacking dataset train to data/train.csv``."""
-        named = f" {self.name}" if self.name else ""
-        return f"Unpacking {self.kind}{named} to {self.path}"
 
 
 def plan_unpack(manifest: Manifest, kitfile: Kitfile, filters: list[Filter]) -> list[PlannedLayer]:
@@ -247,13 +217,6 @@ def _checked_path(path: str, desc: Descriptor) -> str:
         raise UnsafeArchive(
             f"layer {desc.digest[:19]}: Kitfile path {path!r} {exc}; refusing to unpack"
         ) from None
-
-
-def _media(desc: Descriptor) -> tuple[str, str, str]:
-    parsed = mediatypes.parse_layer_media_type(desc.media_type)
-    if parsed is None:
-        raise UnpackError(f"layer {desc.digest[:19]} has an unknown media type {desc.media_type!r}")
-    return parsed
 
 
 def _check_supported(layer: PlannedLayer) -> None:

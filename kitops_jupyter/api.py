@@ -21,10 +21,10 @@ from .core import listing, packer
 from .core import registry as reg
 from .core.datasetcache import cached_dataset_dir
 from .core.generate import GeneratedKitfile, generate_kitfile, write_init
-from .core.kitfile import Kitfile
+from .core.kitfile import Kitfile, dump_kitfile
 from .core.manifest import Descriptor, Manifest
 from .core.progress import ProgressCallback
-from .core.reference import Reference, parse_reference
+from .core.reference import Reference, display_name, parse_reference
 from .core.registry.auth import stored_logins
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
@@ -42,6 +42,8 @@ PushResult = reg.PushResult
 RegistrySettings = reg.RegistrySettings
 
 PackResult = packer.PackResult
+ModelInfo = listing.ModelInfo
+ManifestDiff = listing.ManifestDiff
 Warn = Callable[[str], None]
 
 
@@ -427,6 +429,40 @@ def _parse(reference: str | Reference) -> Reference:
     return ref
 
 
+# -- the text kit prints (shared by every adapter, so `%kit` and the command line print the same) ----
+
+
+def format_list(infos: Sequence[listing.ModelInfo], format: str = "table") -> str:
+    """``kit list --format``: ``table`` (default), ``json``, or a Go template such as ``{{ .Repo }}``
+    run once per ModelKit (fields ``.Repo .Digest .Tags .ModelName .Size .Author``)."""
+    return listing.format_list(builtins.list(infos), format)
+
+
+def inspect_text(found: ModelKitInfo) -> str:
+    """``kit inspect``'s JSON: digest, cliVersion, Kitfile (with layer digests) and manifest."""
+    return listing.inspect_json(found.digest, found.manifest, found.kitfile)
+
+
+def kitfile_text(kitfile: Kitfile) -> str:
+    """A Kitfile as YAML, as ``kit info`` and ``kit init`` print it (no layer digests)."""
+    return dump_kitfile(kitfile)
+
+
+def diff_text(diff: listing.ManifestDiff, first: str, second: str) -> str:
+    """``kit diff``'s report for ModelKit1 ``first`` and ModelKit2 ``second``."""
+    return listing.format_diff(diff, first, second)
+
+
+def format_size(size: int) -> str:
+    """Bytes as kit prints them (``512 B``, ``1.9 KiB``)."""
+    return listing.format_size(size)
+
+
+def display_reference(reference: str | Reference) -> str:
+    """A reference or repository as kit shows it: without ``localhost/`` (kit's local registry)."""
+    return display_name(str(reference))
+
+
 _default: Kit | None = None
 
 
@@ -482,6 +518,8 @@ __all__ = [
     "DataDiff",
     "Kit",
     "KitFileSystem",
+    "ManifestDiff",
+    "ModelInfo",
     "ModelKitInfo",
     "NetworkOptions",
     "NotFound",
@@ -491,10 +529,16 @@ __all__ = [
     "RegistryStatus",
     "default_kit",
     "diff",
+    "diff_text",
+    "display_reference",
     "forget_registry_settings",
+    "format_list",
+    "format_size",
     "info",
     "init",
     "inspect",
+    "inspect_text",
+    "kitfile_text",
     "list_modelkits",
     "load_dataset",
     "login",

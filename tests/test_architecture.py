@@ -1,5 +1,6 @@
-"""Layering rules, checked on the source: the core imports no adapter and no Jupyter package; the three
-adapters (magics, panel, server) never import each other (the package root composes them)."""
+"""Layering rules, checked on the source: the core imports no adapter and no Jupyter package; the
+adapters (magics, panel, server, cli) never import each other (the package root composes them); the
+command line is a thin adapter over ``api`` that imports nothing from the core."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kitops_jupyter"
-ADAPTERS = ("magics", "panel", "server")
+ADAPTERS = ("magics", "panel", "server", "cli")
 JUPYTER = ("IPython", "ipywidgets", "traitlets", "tornado", "jupyter_server", "ipykernel", "comm")
 
 
@@ -53,6 +54,17 @@ def test_adapters_never_import_each_other(adapter: str) -> None:
             assert not any(
                 name == f"kitops_jupyter.{o}" or name.startswith(f"kitops_jupyter.{o}.") for o in others
             ), f"{adapter}/{path.name} imports {name}"
+
+
+@pytest.mark.parametrize("path", _modules("cli"), ids=lambda p: p.name)
+def test_cli_uses_only_the_public_api(path: Path) -> None:
+    allowed = ("kitops_jupyter.api", "kitops_jupyter.errors", "kitops_jupyter.progress_display", "kitops_jupyter.cli")
+    for name in _imports(path):
+        if name.startswith("kitops_jupyter"):
+            assert name == "kitops_jupyter" or name.startswith(allowed) or name == "kitops_jupyter.__version__", (
+                f"cli/{path.name} imports {name}"
+            )
+        assert name.split(".")[0] not in JUPYTER, f"cli/{path.name} imports {name}"
 
 
 # -- no import cycles -------------------------------------------------------------------------------

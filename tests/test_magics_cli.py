@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -140,7 +141,7 @@ def test_typos_get_did_you_mean(ip: InteractiveShell, line: str, expected: str) 
         "pack --compression bogus",
         "pack -t",  # flag without its value
         "unpack a b c",
-        "list --format xml",
+        "list --format '{{ .Repo'",  # a Go template that does not parse
         "push --tls-verify=maybe x",
         "pack 'unclosed",
         "tag only-one",
@@ -194,6 +195,29 @@ def test_kit_cell_runs_each_line_with_expansion(ip: InteractiveShell, tmp_path: 
     )
     assert result.success, result.error_in_exec
     assert [tuple(info.tags) for info in result.result] == [("v1", "v2")]
+
+
+def test_go_templates_are_left_alone_and_list_runs_them(ip: InteractiveShell, tmp_path: Path) -> None:
+    make_context(tmp_path / "ctx")
+    ip.user_ns.update(suffix="X", HOME_="h")
+    run(ip, "pack ctx -t team/tiny:v1")
+    ip.run_cell("out = %kit list --format '{{ .Repo }}:{{ index .Tags 0 }}={suffix}'")
+    assert repr(ip.user_ns["out"]) == "team/tiny:v1=X"
+    ip.run_cell(r"out = %kit list --format '\{suffix\} $$HOME_ {{- .ModelName }}'")
+    assert repr(ip.user_ns["out"]) == "{suffix} $HOME_tiny"  # escapes
+    ip.run_cell("out = %kit list --format '{nothing_here} {{ .Repo }}'")
+    assert repr(ip.user_ns["out"]) == "{nothing_here} team/tiny"  # an unknown name stays as written
+    cell = ip.run_cell("%%kit\nlist --format '{{ .Size }} {{ len .Tags }}'\n")
+    assert cell.success and re.fullmatch(r"\d+\.\d KiB 1", repr(cell.result))
+    with pytest.raises(UsageError, match=r"can.t evaluate field Nope in type list\.modelInfo"):
+        run(ip, "list --format '{{ .Nope }}'")
+
+
+def test_expansion_sees_a_functions_local_variables(ip: InteractiveShell, tmp_path: Path) -> None:
+    make_context(tmp_path / "ctx")
+    ip.run_cell("def pack_as(tag):\n    mk = %kit pack ctx -t team/tiny:{tag}\n    return mk\n")
+    ip.run_cell("mk = pack_as('v9')")
+    assert [r.display() for r in ip.user_ns["mk"].references] == ["team/tiny:v9"]
 
 
 # -- %config and environment -----------------------------------------------------------------------

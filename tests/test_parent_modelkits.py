@@ -131,11 +131,12 @@ def test_local_only_parent_must_be_in_the_store(tmp_path: Path, registry, repo_n
 def test_cycle_is_rejected_naming_the_chain(tmp_path: Path, registry, repo_name: str) -> None:
     a = f"{registry.registry}/{repo_name}/a:v1"
     b = f"{registry.registry}/{repo_name}/b:v1"
-    publisher = Kit(tmp_path / "publisher")
-    _publish(publisher, tmp_path / "b", b, CHILD_KITFILE.format(parent=a), CHILD_FILES)  # a not pushed yet
-    _publish(publisher, tmp_path / "a", a, CHILD_KITFILE.format(parent=b), CHILD_FILES)
+    # pack refuses a cycle it can see in its store, so two publishers who never pulled each other's
+    # ModelKit build it in the registry
+    _publish(Kit(tmp_path / "pub-b"), tmp_path / "b", b, CHILD_KITFILE.format(parent=a), CHILD_FILES)
+    _publish(Kit(tmp_path / "pub-a"), tmp_path / "a", a, CHILD_KITFILE.format(parent=b), CHILD_FILES)
     consumer = Kit(tmp_path / "consumer")
-    with pytest.raises(InvalidReference, match="cycle") as err:
+    with pytest.raises(InvalidReference, match="Found cycle in modelkit references") as err:
         consumer.pull(a)
     assert f"{a} -> {b} -> {a}" in str(err.value)
     with pytest.raises(InvalidReference, match="cycle"):
@@ -147,11 +148,13 @@ def test_chain_longer_than_ten_is_refused(tmp_path: Path, registry, repo_name: s
     refs = [f"{registry.registry}/{repo_name}/k{i}:v1" for i in range(MAX_PARENTS + 2)]
     _publish(publisher, tmp_path / "k0", refs[0], PARENT_KITFILE, PARENT_FILES)
     for i in range(1, len(refs)):
+        last = i == len(refs) - 1  # pack would refuse the eleventh parent it can see: pack it elsewhere
         _publish(
-            publisher, tmp_path / f"k{i}", refs[i], CHILD_KITFILE.format(parent=refs[i - 1]), CHILD_FILES
-        )
+            Kit(tmp_path / "last-publisher") if last else publisher,
+            tmp_path / f"k{i}", refs[i], CHILD_KITFILE.format(parent=refs[i - 1]), CHILD_FILES,
+        )  # fmt: skip
     Kit(tmp_path / "ok").pull(refs[MAX_PARENTS])  # exactly ten parents
-    with pytest.raises(InvalidReference, match="longer than 10"):
+    with pytest.raises(InvalidReference, match=r"reached maximum number of model references.*longer than 10"):
         Kit(tmp_path / "too-long").pull(refs[MAX_PARENTS + 1])
 
 
@@ -162,3 +165,27 @@ def test_pack_excludes_paths_of_a_stored_parent(tmp_path: Path) -> None:
     _publish(kit, tmp_path / "child", "org/child:v1", kitfile, {**PARENT_FILES, "train.py": b"x"}, push=False)
     kit.unpack("org/child:v1", tmp_path / "out", filters=["code"])
     assert _files(tmp_path / "out") == {"train.py"}
+
+
+def test_pack_refuses_a_cycle_through_the_store(tmp_path: Path) -> None:
+    """kit's pack-time check: re-packing a parent so it points at its own descendant is a loop."""
+    kit = Kit(tmp_path / "home")
+    _publish(kit, tmp_path / "one", "org/m:one", PARENT_KITFILE, PARENT_FILES, push=False)
+    _publish(kit, tmp_path / "two", "org/m:two", CHILD_KITFILE.format(parent="org/m:one"), CHILD_FILES, push=False)
+    looping = tmp_path / "again"
+    looping.mkdir()
+    before = kit.get("org/m:one").digest
+    with pytest.raises(InvalidReference, match=r"Found cycle in modelkit references: org/m:one -> org/m:two -> org/m:one"):
+        kit.pack(looping, tag="org/m:one", kitfile_text=CHILD_KITFILE.format(parent="org/m:two"))
+    assert kit.get("org/m:one").digest == before  # nothing was stored or retagged
+
+
+def test_pack_refuses_more_than_ten_parents_in_the_store(tmp_path: Path) -> None:
+    kit = Kit(tmp_path / "home")
+    _publish(kit, tmp_path / "k0", "org/k:0", PARENT_KITFILE, PARENT_FILES, push=False)
+    for i in range(1, MAX_PARENTS + 1):
+        _publish(kit, tmp_path / f"k{i}", f"org/k:{i}", CHILD_KITFILE.format(parent=f"org/k:{i - 1}"), CHILD_FILES, push=False)
+    (tmp_path / "k11").mkdir()
+    with pytest.raises(InvalidReference, match=r"reached maximum number of model references: org/k:11 -> org/k:10"):
+        kit.pack(tmp_path / "k11", tag="org/k:11", kitfile_text=CHILD_KITFILE.format(parent=f"org/k:{MAX_PARENTS}"))
+    assert "org/k:11" not in {f"{i.repo}:{t}" for i in kit.list() for t in i.tags}

@@ -26,6 +26,7 @@ __all__ = [
     "ModelInfo",
     "diff_manifests",
     "format_diff",
+    "format_list",
     "format_size",
     "go_indent",
     "info_yaml",
@@ -33,6 +34,7 @@ __all__ = [
     "list_json",
     "list_local",
     "list_table",
+    "list_template",
     "local_rows",
     "model_info",
 ]
@@ -61,6 +63,17 @@ class ModelInfo:
             (self.repo, tag, self.author, self.model_name, self.size, self.digest)
             for tag in self.tags or [NONE]
         ]
+
+    def template_fields(self) -> dict[str, Any]:
+        """The Go struct fields ``kit list --format '{{ .Repo }}'`` templates see, in kit's order."""
+        return {
+            "Repo": self.repo,
+            "Digest": self.digest,
+            "Tags": list(self.tags),  # a nil []string in Go: prints [], len 0, index out of range
+            "ModelName": self.model_name,
+            "Size": self.size,
+            "Author": self.author,
+        }
 
     def to_json_obj(self) -> dict[str, Any]:
         return {
@@ -130,6 +143,25 @@ def list_table(infos: list[ModelInfo]) -> str:
 def list_json(infos: list[ModelInfo]) -> str:
     """``kit list --format json``: an indented array (``[]`` when empty) and a newline."""
     return go_indent(dumps([info.to_json_obj() for info in infos]).decode("utf-8")) + "\n"
+
+
+def list_template(infos: list[ModelInfo], template: str) -> str:
+    """``kit list --format TEMPLATE``: the Go template once per ModelKit, each ending in a newline."""
+    from .gotemplate import parse_template
+    from .gotemplate_run import render
+
+    parsed = parse_template(template, "list")
+    end = "" if template.endswith("\n") else "\n"
+    return "".join(render(parsed, info.template_fields(), "list.modelInfo") + end for info in infos)
+
+
+def format_list(infos: list[ModelInfo], format: str = "table") -> str:
+    """``kit list --format``: ``table`` (or empty), ``json``, or anything else as a Go template."""
+    if format in ("", "table"):
+        return list_table(infos)
+    if format == "json":
+        return list_json(infos)
+    return list_template(infos, format)
 
 
 def inspect_json(digest: str, manifest: Manifest, kitfile: Kitfile | None) -> str:

@@ -24,7 +24,7 @@ from .layercache import CachedLayer, LayerCache
 from .layerwalk import TarEntry, walk_layer
 from .layerwrite import write_layer
 from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
-from .parents import parent_reference
+from .parents import parent_chain, parent_reference
 from .progress import ByteProgress, ProgressCallback
 from .reference import Reference, parse_reference
 from .store import LocalStore
@@ -108,6 +108,7 @@ def pack(
 
     references = _references(tag)
     kitfile = _load(context, kitfile_path, kitfile_text, note)
+    _check_parent_chain(references, kitfile, store)
     rules = IgnoreRules.load(context)
     layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
     counter = ByteProgress(sum(layer.size for layer in layers), progress)
@@ -158,6 +159,31 @@ def _load(
     for message in validate_kitfile(kitfile, source=source):
         note(message)
     return kitfile
+
+
+class _NotStored(Exception):
+    """A parent that is not in the local store: pack stays offline, so the walk stops there."""
+
+
+def _check_parent_chain(references: list[Reference], kitfile: Kitfile, store: LocalStore) -> None:
+    """Refuse a ``model.path`` reference cycle or a chain longer than kit allows, as ``kit pack`` does.
+
+    The reference being packed counts as the chain's start, so re-packing a parent to point at its
+    own descendant is a cycle. Parents are read from the local store; the walk stops at the first
+    parent that is not there (pull and unpack check the whole chain when they fetch it).
+    """
+
+    def load(ref: Reference) -> tuple[None, Kitfile]:
+        desc = store.find(ref)
+        if desc is None:
+            raise _NotStored
+        return None, store.read_kitfile(store.read_manifest(desc.digest))
+
+    child = references[0] if references else Reference("localhost", "_")
+    try:
+        parent_chain(child, kitfile, load)
+    except _NotStored:
+        return
 
 
 def _parent_paths(kitfile: Kitfile, store: LocalStore) -> list[str]:

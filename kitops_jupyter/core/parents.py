@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from ..errors import InvalidReference, NotFound
 from .kitfile import Kitfile, is_modelkit_reference
-from .reference import Reference, parse_reference
+from .reference import Reference, display_name, parse_reference
 from .unpack import Filter
 
 __all__ = ["MAX_PARENTS", "MODEL_ONLY", "missing_parent", "parent_chain", "parent_reference", "selects_model"]
@@ -58,16 +58,18 @@ def parent_chain(
 
 
 def _check_next(chain: list[str], ref: str) -> None:
-    shown = " -> ".join([*chain, ref])
+    """Refuse ``ref`` after ``chain`` with kit's wording (scripts match it), then ours: where and what to do."""
+    shown = " -> ".join(display_name(r) or r for r in [*chain, ref])
     if ref in chain:
         raise InvalidReference(
-            f"ModelKit references form a cycle through model.path: {shown}; point one model.path at a "
-            "ModelKit that does not lead back"
+            f"Found cycle in modelkit references: {shown} (through model.path); point one model.path at "
+            "a ModelKit that does not lead back"
         )
     if len(chain) > MAX_PARENTS:
         raise InvalidReference(
-            f"ModelKit reference chain is longer than {MAX_PARENTS} through model.path: {shown}; "
-            "re-pack a ModelKit in the chain with its model files instead of a reference"
+            f"reached maximum number of model references: {shown}; a chain through model.path may not be "
+            f"longer than {MAX_PARENTS}: re-pack a ModelKit in the chain with its model files instead of a "
+            "reference"
         )
 
 

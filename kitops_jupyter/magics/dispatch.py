@@ -6,6 +6,7 @@ class turns both into IPython's ``UsageError`` (one line, no traceback).
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
@@ -67,11 +68,30 @@ def command_lines(cell: str) -> list[str]:
     return commands
 
 
+_GO_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{\{|\}\}", re.S)  # an action, or a stray double brace
+_LITERAL = {"\\{": "{{", "\\}": "}}", "\\$": "$$"}
+
+
 def expand(line: str, namespace: Mapping[str, Any]) -> str:
-    """``{expr}`` and ``$name`` from the namespace, as IPython does for a line magic's arguments."""
+    """``{expr}`` and ``$name`` from the namespace, as IPython does for a line magic's arguments, except
+    that ``{{ … }}`` (a Go template, as in ``list --format '{{ .Repo }}'``) is left exactly as written.
+
+    ``\\{``, ``\\}`` and ``$$`` keep a brace or dollar literal. A part that does not format (an
+    unknown name) is left alone, as IPython leaves such a line.
+    """
+    parts, pos = [], 0
+    for match in _GO_TEMPLATE.finditer(line):
+        parts += [_expand_plain(line[pos : match.start()], namespace), match.group(0)]
+        pos = match.end()
+    parts.append(_expand_plain(line[pos:], namespace))
+    return "".join(parts)
+
+
+def _expand_plain(text: str, namespace: Mapping[str, Any]) -> str:
     from IPython.utils.text import DollarFormatter
 
+    escaped = re.sub(r"\\[{}$]", lambda m: _LITERAL[m.group(0)], text)
     try:
-        return DollarFormatter().vformat(line, args=[], kwargs=dict(namespace))
-    except Exception:  # same as IPython's var_expand: leave the line alone when it does not format
-        return line
+        return DollarFormatter().vformat(escaped, args=[], kwargs=dict(namespace))
+    except Exception:  # same as IPython's var_expand: leave the text alone when it does not format
+        return text

@@ -109,7 +109,9 @@ def pack_directory(
 def list_(ctx: Context, args: argparse.Namespace) -> ModelKitList:
     """``kit list [REPOSITORY]``: local ModelKits, or the tags of a remote repository."""
     repository = ctx.qualify(args.repository) if args.repository else None
-    return ModelKitList(ctx.kit(args).list(repository), args.format)
+    result = ModelKitList(ctx.kit(args).list(repository), args.format)
+    result.text()  # a bad --format template fails here, as one line, not later when the cell displays it
+    return result
 
 
 def inspect(ctx: Context, args: argparse.Namespace) -> ModelKitResult:

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, line_cell_magic, magics_class
+from IPython.core.magic import (
+    Magics,
+    cell_magic,
+    line_cell_magic,
+    magics_class,
+    needs_local_scope,
+    no_var_expand,
+)
 
 from ..errors import KitError
 from .config import KitOptions
@@ -48,9 +55,13 @@ class KitMagics(Magics, KitOptions):
         except SystemExit as err:  # defensive: nothing below should exit, and a kernel must not
             raise UsageError(f"%kit: stopped (exit status {err.code})") from None
 
+    @no_var_expand  # we expand ourselves, leaving Go templates ({{ .Repo }}) alone
+    @needs_local_scope
     @line_cell_magic
-    def kit(self, line: str, cell: str | None = None) -> Any:
+    def kit(self, line: str, cell: str | None = None, local_ns: dict[str, Any] | None = None) -> Any:
+        namespace = {**self._namespace(), **(local_ns or {})}
         with self._usage_errors():
+            line = expand(line, namespace)
             if cell is None:
                 return run_line(self._context(), line)
             result = run_line(self._context(), line) if line.strip() else None

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, push_detail
+from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, format_list, push_detail
 from ..core import listing, mediatypes
 from ..core.kitfile import Kitfile, dump_kitfile, layer_entries
 from ..core.manifest import Descriptor, Manifest
@@ -246,12 +246,10 @@ class ModelKitList(_Result):
         return iter(self.infos)
 
     def text(self) -> str:
-        if self.format == "json":
-            return listing.list_json(self.infos)
-        return listing.list_table(self.infos)
+        return format_list(self.infos, self.format)
 
     def html(self) -> str:
-        if self.format == "json":
+        if self.format not in ("", "table"):
             return _pre(self.text())
         rows = [row for info in self.infos for row in info.rows()]
         if not rows:

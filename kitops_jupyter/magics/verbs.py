@@ -167,7 +167,7 @@ _VERB_LIST = (
     ), handlers.unpack, ("%kit unpack myorg/model:v1 -d out --filter model",)),
     Verb("list", "List local ModelKits, or the tags of a remote repository", (
         opt("repository", nargs="?", metavar="REPOSITORY", complete="reference", help="remote registry/repository"),
-        opt("--format", choices=("table", "json"), default="table", help="output format"),
+        opt("--format", default="table", help="table, json, or a Go template such as '{{ .Repo }}:{{ index .Tags 0 }}'"),
         *NETWORK,
     ), handlers.list_, ("%kit list", "%kit list 127.0.0.1:5050/myorg/model")),
     Verb("inspect", "Show a ModelKit's manifest and Kitfile", (

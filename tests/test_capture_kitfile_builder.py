@@ -58,7 +58,8 @@ def test_everything_in_the_namespace(tmp_path: Path, namespace: dict[str, object
     assert kf.model is not None
     assert (kf.model.name, kf.model.framework) == ("clf", "scikit-learn")
 
-    assert kf.model.version == sklearn.__version__
+    assert kf.model.version == ""  # the model's version is not the library's
+    assert kf.model.description == f"saved with scikit-learn {sklearn.__version__}"
     assert kf.model.path == rels[2] and kf.model.parts == []
     train = next(d for d in kf.datasets if d.name == "train")
     assert train.path == "data/train.parquet"

@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.browser_fixtures import LabServer
 from tests.registry_fixtures import RegistryServer
+from tests.ui_checks import low_contrast, set_theme
 
 FOLDER = "panel-demo"
 CELLS = [
@@ -113,6 +114,14 @@ def _drive_panel(
     assert lab_server.kit.inspect(reference, remote=True).kitfile.package.name == "churn"
     panel.scroll_into_view_if_needed()
     screenshot(page, "panel", clip=page.locator(".jp-NotebookPanel").bounding_box())
+    # Every text of the panel is readable in the light and the dark theme
+    assert low_contrast(panel) == []
+    set_theme(page, "dark")
+    try:
+        assert low_contrast(panel) == []
+        screenshot(page, "panel-dark", clip=page.locator(".jp-NotebookPanel").bounding_box())
+    finally:
+        set_theme(page, "light")
 
     panel.get_by_label("Into variable", exact=True).fill("train_back")
     _button(panel, "Load").click()

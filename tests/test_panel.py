@@ -302,3 +302,74 @@ def test_default_namespace_is_the_ipython_user_namespace(
     finally:
         shell.user_ns.pop("frame_for_panel", None)
         shell.user_ns.pop("frame_back", None)
+
+
+def test_fields_hold_real_defaults_or_nothing(panel: KitPanel) -> None:
+    # Name is the folder's name as a value (it is what gets packed); nothing else pretends to be set
+    assert panel.name.value == "work" and panel.name.placeholder == ""
+    assert (panel.version.value, panel.version.placeholder) == ("", "")
+    assert panel.license.value == "" and panel.license.placeholder == "SPDX id"
+    assert panel.load_variable.value == "df" and panel.load_variable.placeholder == ""
+    assert panel.reference.placeholder == "registry/repository:tag"
+
+
+def test_nothing_ticked_is_refused_and_nothing_is_packed(panel: KitPanel, kitops_home: Path) -> None:
+    panel.reference.value = "panel/empty:v1"
+    panel.buttons["Pack"].click()
+    panel.wait()
+    assert not panel.result.ok
+    assert "nothing is ticked" in panel.result.text
+    assert api.Kit().list() == []
+
+
+def test_push_to_another_reference_and_unpack_with_overwrite(
+    panel: KitPanel, registry: RegistryServer, repo_name: str, kitops_home: Path
+) -> None:
+    ref, elsewhere = f"{registry.registry}/{repo_name}:v1", f"{registry.registry}/{repo_name}-copy:v2"
+    _pick(panel, ref)
+    panel.buttons["Pack"].click()
+    panel.wait()
+    panel.push_to.value = elsewhere
+    panel.buttons["Push"].click()
+    panel.wait()
+    assert panel.result.ok and panel.result.text.startswith(f"Pushed {elsewhere} "), panel.result.text
+    assert "blobs uploaded" in panel.result.text and "already in the registry" in panel.result.text
+    assert [info.tags for info in api.Kit().list(f"{registry.registry}/{repo_name}-copy")] == [["v2"]]
+    panel.unpack_dir.value = "out"
+    panel.buttons["Unpack"].click()
+    panel.wait()
+    (panel.directory / "out" / "README.md").write_text("edited\n")
+    panel.buttons["Unpack"].click()
+    panel.wait()
+    assert not panel.result.ok and "already exists" in panel.result.text
+    assert (
+        "tick “Overwrite existing files”" in panel.result.text and "overwrite=True" not in panel.result.text
+    )
+    panel.overwrite.value = True
+    panel.buttons["Unpack"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert (panel.directory / "out" / "README.md").read_text() == "# Churn model\n"
+
+
+def test_cancel_stops_an_operation_and_a_new_one_clears_the_old_result(panel: KitPanel) -> None:
+    panel.runner.result.show("Pull failed: an old error", ok=False)
+    reached, stop_seen = threading.Event(), threading.Event()
+
+    def work(row: object) -> str:
+        reached.set()
+        assert stop_seen.wait(10)
+        row(1, 10)  # type: ignore[operator]  # the next progress report after Cancel raises
+        return "finished anyway"
+
+    panel.runner.start("Push", work, str)
+    assert panel.result.text == ""  # the previous outcome is gone while the new one runs
+    assert reached.wait(10)
+    [row] = panel.progress_box.children
+    cancel = row.children[-1]
+    assert isinstance(cancel, w.Button) and cancel.description == "Cancel"
+    cancel.click()
+    stop_seen.set()
+    panel.wait()
+    assert (panel.result.text, panel.result.ok) == ("Push cancelled", False)
+    assert panel.progress_box.children == ()

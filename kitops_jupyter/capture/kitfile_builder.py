@@ -148,9 +148,12 @@ def _model_entry(
     if rest:
         extra = ", ".join(f"{n} ({info.framework or 'pickle'})" for n, info in rest)
         warnings.append(f"several models: {name} is the Kitfile model; {extra} became model parts")
+    # model.version is the model's own version, which the kernel does not know; the library's version
+    # goes into the description so nobody mistakes it for the model's
+    saved_with = f"saved with {main.framework} {main.version}".strip() if main.framework else ""
     return kf.Model(
         name=name, path=_rel(workdir, main.path), license="", framework=main.framework, format=main.format,
-        version=main.version, description="", parts=parts, parameters=None, layer=None,
+        version="", description=saved_with, parts=parts, parameters=None, layer=None,
     )  # fmt: skip
 
 

@@ -22,23 +22,43 @@ import ipywidgets as w
 
 from ..errors import KitError
 from ..progress_display import format_size
+from .hints import panel_words
 
-__all__ = ["ProgressRow", "ResultLine", "Runner"]
+__all__ = ["Cancelled", "ProgressRow", "ResultLine", "Runner"]
 
 _MIN_INTERVAL = 0.1  # seconds between two progress updates sent to the frontend
 
 
+class Cancelled(KitError):
+    """Raised from an operation's progress report once its Cancel button was pressed."""
+
+
 class ProgressRow:
-    """One running operation: a label, a bar and ``12.0 MiB of 40.0 MiB``; safe to call from any thread."""
+    """One running operation: a label, a bar, ``12.0 MiB of 40.0 MiB`` and Cancel; thread-safe.
+
+    Cancel sets an event; the operation's next progress report raises :class:`Cancelled`, which stops
+    the transfer (the api writes through temp names, so nothing half-written is left).
+    """
 
     def __init__(self, verb: str) -> None:
+        self.verb = verb
         self.bar = w.FloatProgress(value=0.0, min=0.0, max=1.0, description=verb, bar_style="info")
         self.status = w.Label("working…")
-        self.widget = w.HBox([self.bar, self.status], layout=w.Layout(align_items="center"))
+        self.cancel_button = w.Button(description="Cancel", icon="stop", tooltip=f"Stop this {verb.lower()}")
+        self.cancelled = threading.Event()
+        self.cancel_button.on_click(lambda _b: self.cancel())
+        self.widget = w.HBox([self.bar, self.status, self.cancel_button], layout=w.Layout(align_items="center"))
         self._lock = threading.Lock()
         self._last = 0.0
 
+    def cancel(self) -> None:
+        self.cancelled.set()
+        self.cancel_button.disabled = True
+        self.status.value = "cancelling…"
+
     def __call__(self, done: int, total: int) -> None:
+        if self.cancelled.is_set():
+            raise Cancelled(f"{self.verb} was cancelled")
         now = time.monotonic()
         with self._lock:
             finished = total > 0 and done >= total
@@ -52,7 +72,11 @@ class ProgressRow:
 
 
 class ResultLine:
-    """The single line under the buttons: the last outcome, green for success, red for an error."""
+    """The single line under the buttons: the last outcome (✔ or ✘), or empty while a new one runs.
+
+    The text keeps the theme's font colour (readable in light, dark and high-contrast themes); the
+    state is the mark and a coloured bar at the left. Long words wrap instead of running off the edge.
+    """
 
     def __init__(self) -> None:
         self.widget = w.HTML(value="", layout=w.Layout(width="100%"))
@@ -61,12 +85,18 @@ class ResultLine:
 
     def show(self, text: str, ok: bool) -> None:
         self.text, self.ok = text, ok
-        color = "var(--jp-success-color1, #2e7d32)" if ok else "var(--jp-error-color1, #c62828)"
+        bar = "var(--jp-success-color1, #2e7d32)" if ok else "var(--jp-error-color1, #c62828)"
         mark = "✔" if ok else "✘"
         body = html.escape(text, quote=False)
         self.widget.value = (
-            f'<div class="kitops-result" style="color:{color};white-space:pre-wrap">{mark} {body}</div>'
+            f'<div class="kitops-result" style="color:var(--jp-ui-font-color1);white-space:pre-wrap;'
+            f'overflow-wrap:anywhere;border-left:4px solid {bar};padding-left:6px">{mark} {body}</div>'
         )
+
+    def clear(self) -> None:
+        """Forget the previous outcome (a new operation started)."""
+        self.text, self.ok = "", True
+        self.widget.value = ""
 
 
 class Runner:
@@ -88,6 +118,7 @@ class Runner:
     ) -> threading.Thread:
         """Run ``work(progress)`` on a thread; ``done(value)`` turns its value into the result line."""
         row = ProgressRow(verb)
+        self.result.clear()  # a stale "Pull failed" must not stay under a running pull
         if button is not None:
             button.disabled = True
         self._add_row(row)
@@ -105,8 +136,11 @@ class Runner:
     ) -> None:  # fmt: skip
         try:
             self.succeed(done(work(row)))
+        except Cancelled:
+            self.result.show(f"{verb} cancelled", ok=False)
+            self.log.append_stderr(f"{verb} cancelled\n")
         except KitError as err:
-            self.fail(verb, str(err))
+            self.fail(verb, panel_words(str(err)))
         except Exception as err:  # a bug, not a user error: keep the traceback for the report
             self.log.append_stderr("".join(traceback.format_exception(err)))
             self.fail(verb, f"unexpected {type(err).__name__}: {err} (traceback in the log below)")

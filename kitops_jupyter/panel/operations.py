@@ -53,6 +53,8 @@ class Operations:
     def pack(self, state: st.PanelState, progress: Progress | None = None) -> Outcome:
         """Capture the picked objects, stage the picked files, and pack them tagged with the reference."""
         reference = _required(state.reference, "a target reference (such as 127.0.0.1:5000/team/model:v1)")
+        if not (state.dataframes or state.models or state.files):
+            raise InvalidArgument("nothing is ticked: tick at least one DataFrame, model or file to pack")
         st.check_collisions(state)
         started = time.monotonic()
         warnings: list[str] = []
@@ -78,10 +80,11 @@ class Operations:
             return capture.kitfile_text
         return st.dump_document(st.final_document(capture.kitfile_text, state.files, self.directory))
 
-    def push(self, reference: str, progress: Progress | None = None) -> Outcome:
+    def push(self, reference: str, progress: Progress | None = None, destination: str = "") -> Outcome:
+        """Push ``reference`` to its registry, or to ``destination`` when one is given."""
         reference = _required(reference, "the reference to push")
         started = time.monotonic()
-        result = self.kit.push(reference, progress=progress)
+        result = self.kit.push(reference, destination.strip() or None, progress=progress)
         summary = format_summary(
             "Pushed", str(result.reference), result.digest, result.bytes_uploaded, time.monotonic() - started
         )
@@ -96,10 +99,12 @@ class Operations:
             format_summary("Pulled", str(info.reference), info.digest, size, time.monotonic() - started)
         )
 
-    def unpack(self, reference: str, target: str, progress: Progress | None = None) -> Outcome:
+    def unpack(
+        self, reference: str, target: str, progress: Progress | None = None, *, overwrite: bool = False
+    ) -> Outcome:
         reference = _required(reference, "the reference to unpack")
         destination = self.directory / _required(target, "a directory to unpack into")
-        info = self.kit.unpack(reference, destination, progress=progress)
+        info = self.kit.unpack(reference, destination, overwrite=overwrite, progress=progress)
         return Outcome(f"Unpacked {info.reference} ({info.digest[:19]}…) into {destination}")
 
     def load(self, reference: str, dataset: str, variable: str, progress: Progress | None = None) -> Outcome:

@@ -73,12 +73,13 @@ class KitPanel:
         self.requirements = w.Checkbox(
             value=True, description="requirements.txt (imported packages)", indent=False
         )
-        self.name = _text("Name", self.directory.resolve().name)
-        self.version = _text("Version", "1.0.0")
+        # real values or empty fields: a placeholder that looks like a value but is not used misleads
+        self.name = _text("Name", value=self.directory.resolve().name)
+        self.version = _text("Version")
         self.description = _text("Description")
         self.authors = _text("Authors", "comma-separated")
-        self.license = _text("License", "Apache-2.0")
-        self.reference = _text("Reference", "127.0.0.1:5000/team/model:v1")
+        self.license = _text("License", "SPDX id")
+        self.reference = _text("Reference", "registry/repository:tag")
         self.kitfile_view = w.HTML(layout=w.Layout(width="100%"))
         self.kitfile_text = ""
         for field in (
@@ -101,9 +102,11 @@ class KitPanel:
         self.refresh_button = w.Button(
             description="Refresh", icon="refresh", tooltip="Rescan variables and files"
         )
-        self.unpack_dir = _text("Unpack into", "folder", value="unpacked", width="32%")
-        self.load_dataset = _text("Dataset", "blank: the only dataset", width="32%")
-        self.load_variable = _text("Into variable", "df", width="32%")
+        self.push_to = _text("Push to", "blank: the reference itself")
+        self.unpack_dir = _text("Unpack into", value="unpacked", width="28%")
+        self.overwrite = w.Checkbox(value=False, description="Overwrite existing files", indent=False)
+        self.load_dataset = _text("Dataset", "blank: the only dataset", width="28%")
+        self.load_variable = _text("Into variable", value="df", width="28%")
         self.registry = _text("Registry", "blank: the reference's registry")
         self.username = _text("Username")
         self.password = w.Password(
@@ -128,7 +131,9 @@ class KitPanel:
     def _build_output(self) -> None:
         self.progress_box = w.VBox()
         self.result = ResultLine()
-        self.log = w.Output(layout=w.Layout(max_height="160px", overflow="auto"))
+        # column-reverse keeps the scroll position at the newest line as lines are appended
+        self.log = w.Output(layout=w.Layout(max_height="160px", overflow="auto", display="flex"))
+        self.log.add_class("kitops-log")
         self.runner = Runner(self.progress_box, self.result, self.log)
 
     def _layout(self) -> w.VBox:
@@ -143,16 +148,27 @@ class KitPanel:
         )  # fmt: skip
         kitfile = w.VBox([_header("Kitfile"), self.kitfile_view], layout=w.Layout(width="55%"))
         buttons = w.HBox([*self.buttons.values(), self.refresh_button])
-        options = w.HBox([self.unpack_dir, self.load_dataset, self.load_variable])
-        login = w.VBox([self.registry, self.username, self.password, self.login_button])
-        extras = w.Accordion(
-            children=[login, self.log], titles=("Registry login", "Log"), selected_index=None
+        options = w.VBox([
+            self.push_to,
+            w.HBox([self.unpack_dir, self.overwrite, self.load_dataset, self.load_variable]),
+        ])  # fmt: skip
+        login = w.VBox(
+            [_header("Registry login"), self.registry, self.username, self.password, self.login_button]
         )
-        title = w.HTML("<h3 style='margin:0'>KitOps ModelKit</h3>")
-        return w.VBox(
-            [title, picks, w.HBox([fields, kitfile]), buttons, options, self.progress_box, self.result.widget, extras],
+        extras = w.Accordion(children=[self.log], titles=("Log",), selected_index=None)
+        title = w.HTML(
+            "<h3 style='margin:0'>KitOps ModelKit</h3>"
+            "<style>.kitops-log{flex-direction:column-reverse}"
+            ".kitops-panel .jupyter-widget-Collapse-header,.kitops-panel .lm-AccordionPanel-title,"
+            ".kitops-panel .p-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
+        )
+        root = w.VBox(
+            [title, picks, w.HBox([fields, kitfile]), buttons, options, self.progress_box, self.result.widget,
+             login, extras],
             layout=w.Layout(border="1px solid var(--jp-border-color2, #ccc)", padding="8px"),
         )  # fmt: skip
+        root.add_class("kitops-panel")
+        return root
 
     @staticmethod
     def _column(title: str, body: w.VBox) -> w.VBox:
@@ -227,16 +243,17 @@ class KitPanel:
         return outcome.summary
 
     def push(self) -> None:
-        ref = self.reference.value
-        self.runner.start("Push", lambda row: self.ops.push(ref, row), _summary, self.buttons["Push"])
+        ref, destination = self.reference.value, self.push_to.value
+        work = lambda row: self.ops.push(ref, row, destination)  # noqa: E731
+        self.runner.start("Push", work, _summary, self.buttons["Push"])
 
     def pull(self) -> None:
         ref = self.reference.value
         self.runner.start("Pull", lambda row: self.ops.pull(ref, row), _summary, self.buttons["Pull"])
 
     def unpack(self) -> None:
-        ref, target = self.reference.value, self.unpack_dir.value
-        work = lambda row: self.ops.unpack(ref, target, row)  # noqa: E731
+        ref, target, overwrite = self.reference.value, self.unpack_dir.value, self.overwrite.value
+        work = lambda row: self.ops.unpack(ref, target, row, overwrite=overwrite)  # noqa: E731
         self.runner.start("Unpack", work, self._after_files, self.buttons["Unpack"])
 
     def _after_files(self, outcome: Outcome) -> str:

@@ -12,12 +12,13 @@ location and network options) and as a module-level function using a default ``K
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .core import listing, packer
+from .core import listing, packer, signing
 from .core import registry as reg
 from .core.datasetcache import cached_dataset_dir
 from .core.generate import GeneratedKitfile, generate_kitfile, write_init
@@ -29,7 +30,7 @@ from .core.registry.auth import stored_logins
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
 from .core.unpack import parse_filters, unpack_modelkit
-from .errors import InvalidArgument, NotFound
+from .errors import InvalidArgument, NotAModelKit, NotFound
 
 if TYPE_CHECKING:
     import pandas
@@ -45,6 +46,10 @@ PackResult = packer.PackResult
 ModelInfo = listing.ModelInfo
 ManifestDiff = listing.ManifestDiff
 Warn = Callable[[str], None]
+SignResult = signing.SignResult
+Verification = signing.Verification
+describe_verification = signing.describe
+AskPassword = Callable[[], str]
 
 
 @dataclass(frozen=True)
@@ -76,10 +81,20 @@ class ModelKitInfo:
 class Kit:
     """Entry point holding where the local store lives; all verbs are methods."""
 
-    def __init__(self, home: Path | str | None = None, network: NetworkOptions | None = None) -> None:
+    def __init__(
+        self,
+        home: Path | str | None = None,
+        network: NetworkOptions | None = None,
+        *,
+        require_signature: bool = False,
+        verify_key: Path | str | None = None,
+    ) -> None:
         self.home = Path(home) if home is not None else kitops_home()
         self.store = LocalStore(self.home)
         self.network = replace(network or NetworkOptions(), home=self.home)
+        # pull, unpack and load_dataset refuse ModelKits without a signature by ``verify_key``.
+        self.require_signature = require_signature
+        self.verify_key = verify_key
 
     # -- local verbs -------------------------------------------------------------------------
 
@@ -109,6 +124,7 @@ class Kit:
         warn: Warn | None = None,
         cache: bool = True,
         push: bool = False,
+        use_model_pack: bool = False,
     ) -> PackResult:
         """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``).
 
@@ -116,6 +132,7 @@ class Kit:
         cache, ``PackResult.cached_layers``); ``cache=False`` reads every file again. With ``push``
         the tag must name a registry: each layer streams there while it is packed, then the ModelKit
         is pushed (``PackResult.pushed``); the local store holds it as after a plain pack.
+        ``use_model_pack`` writes a CNCF ModelPack (model-spec) ModelKit (``--use-model-pack``).
         """
         how = {
             "tag": tag,
@@ -125,6 +142,7 @@ class Kit:
             "progress": progress,
             "warn": warn,
             "cache": cache,
+            "use_model_pack": use_model_pack,
         }
         if not push:
             return packer.pack(Path(directory), self.store, **how)  # type: ignore[arg-type]
@@ -189,10 +207,10 @@ class Kit:
         With ``data=True`` a :class:`DataDiff`: the layer diff plus, for every tabular file of every
         dataset, schema, row count and per-column summary changes (read through kit://, not pulled).
         """
+        if not data:
+            return listing.diff_manifests(self._manifest_any(first), self._manifest_any(second))
         a, b = self._resolve_any(first), self._resolve_any(second)
         layers = listing.diff_manifests(a.manifest, b.manifest)
-        if not data:
-            return layers
         fs = self.filesystem()
         sides = [
             fs.resolver.modelkit(info.reference, remote=_side(text))
@@ -226,6 +244,16 @@ class Kit:
 
         return preview_dataset(fs, fs.resolver.modelkit(_parse(reference), remote=remote), dataset, rows)
 
+    def _manifest_any(self, reference: str) -> Manifest:
+        """A ModelKit's manifest, or the manifest under a cosign signature/attestation tag."""
+        try:
+            return self._resolve_any(reference).manifest
+        except NotAModelKit:
+            ref = _parse(reference.removeprefix("remote://"))
+            if not signing.is_cosign_tag(ref.tag):
+                raise
+            return signing.fetch_signature_manifest(ref, options=self.network)
+
     def _resolve_any(self, reference: str) -> ModelKitInfo:
         for prefix, remote in (("local://", False), ("remote://", True)):
             if reference.startswith(prefix):
@@ -244,15 +272,20 @@ class Kit:
         overwrite: bool = False,
         ignore_existing: bool = False,
         progress: ProgressCallback | None = None,
+        require_signature: bool | None = None,
+        key: Path | str | None = None,
     ) -> ModelKitInfo:
         """Unpack a ModelKit into ``directory`` (``kit unpack REF -d DIR --filter ...``).
 
         From the local store when it is there; otherwise straight from the registry, fetching only
         the layers the filters select and storing nothing. When the model is selected, the model of
         a parent ModelKit that ``model.path`` references is unpacked first (recursively).
+        ``require_signature`` (default: the Kit's) refuses it unless signed by ``key``.
         """
         ref = _parse(reference)
-        if self.store.find(ref) is None and not ref.is_local_only:
+        local = self.store.find(ref)
+        self._check_signature(ref, local.digest if local else None, require_signature, key)
+        if local is None and not ref.is_local_only:
             reg.remote_unpack(
                 ref,
                 Path(directory),
@@ -323,8 +356,20 @@ class Kit:
         """Upload a stored ModelKit to a registry (``kit push SRC [DST]``); blobs already there are skipped."""
         return reg.push(self.store, source, destination, options=self.network, progress=progress)
 
-    def pull(self, reference: str, *, progress: ProgressCallback | None = None) -> ModelKitInfo:
-        """Download a ModelKit into the local store (``kit pull``); blobs already stored are skipped."""
+    def pull(
+        self,
+        reference: str,
+        *,
+        progress: ProgressCallback | None = None,
+        require_signature: bool | None = None,
+        key: Path | str | None = None,
+    ) -> ModelKitInfo:
+        """Download a ModelKit into the local store (``kit pull``); blobs already stored are skipped.
+
+        With ``require_signature`` (default: the Kit's) it is refused before any layer is fetched
+        unless the registry holds a cosign signature of it by ``key`` (default: the Kit's).
+        """
+        self._check_signature(_parse(reference), None, require_signature, key)
         result = reg.pull(self.store, reference, options=self.network, progress=progress)
         return self.get(str(result.reference))
 
@@ -367,9 +412,18 @@ class Kit:
     # -- notebook verbs ----------------------------------------------------------------------
 
     def dataset_path(
-        self, reference: str, name: str | None = None, *, progress: ProgressCallback | None = None
+        self,
+        reference: str,
+        name: str | None = None,
+        *,
+        progress: ProgressCallback | None = None,
+        require_signature: bool | None = None,
+        key: Path | str | None = None,
     ) -> Path:
         """Local directory holding one dataset of a ModelKit, fetching only that layer (cached)."""
+        ref = _parse(reference)
+        local = self.store.find(ref)
+        self._check_signature(ref, local.digest if local else None, require_signature, key)
         return cached_dataset_dir(self.store, _parse(reference), name, self.network, progress)
 
     def load_dataset(
@@ -379,6 +433,8 @@ class Kit:
         *,
         allow_pickle: bool = False,
         progress: ProgressCallback | None = None,
+        require_signature: bool | None = None,
+        key: Path | str | None = None,
     ) -> pandas.DataFrame | dict[str, pandas.DataFrame]:
         """A dataset of a ModelKit as a pandas DataFrame (a dict when its files' schemas differ).
 
@@ -391,9 +447,103 @@ class Kit:
         if reference.startswith("kit://"):
             return read_dataset_url(self.filesystem(), reference)
 
-        return read_dataset_dir(
-            self.dataset_path(reference, name, progress=progress), allow_pickle=allow_pickle
+        path = self.dataset_path(
+            reference, name, progress=progress, require_signature=require_signature, key=key
         )
+        return read_dataset_dir(path, allow_pickle=allow_pickle)
+
+    # -- signing (cosign-compatible) ---------------------------------------------------------
+
+    def generate_key_pair(
+        self, directory: Path | str = ".", *, password: AskPassword | None = None
+    ) -> tuple[Path, Path]:
+        """Write ``cosign.key`` (encrypted) and ``cosign.pub`` like ``cosign generate-key-pair``.
+
+        The password comes from ``$COSIGN_PASSWORD`` when set, else from ``password()`` (a prompt).
+        """
+        return signing.generate_key_pair(directory, _password(password, "the new key"))
+
+    def sign(
+        self,
+        reference: str,
+        *,
+        key: Path | str,
+        password: AskPassword | None = None,
+        provenance: bool | signing.Provenance = False,
+        notebook: Path | str | None = None,
+    ) -> SignResult:
+        """Sign a ModelKit in its registry so that ``cosign verify --key cosign.pub`` accepts it.
+
+        ``key`` is a cosign private key (encrypted: its password from ``$COSIGN_PASSWORD`` or
+        ``password()``) or a PEM ECDSA P-256 key. ``provenance=True`` also attaches a SLSA
+        provenance attestation (this package, ``notebook``'s digest, the datasets, the imported
+        Python packages) that ``cosign verify-attestation --type slsaprovenance`` accepts.
+        """
+        secret = _password(password, str(key)) if signing.needs_password(key) else None
+        signing_key = signing.load_private_key(key, secret)
+        return signing.sign_modelkit(
+            _parse(reference),
+            signing_key,
+            options=self.network,
+            provenance=_provenance(provenance, notebook),
+        )
+
+    def verify(
+        self, reference: str, *, key: Path | str | None = None, provenance: bool = False
+    ) -> Verification:
+        """Check the cosign signature of a remote ModelKit with a public key (``cosign verify --key``).
+
+        Raises :class:`~kitops_jupyter.errors.SignatureError` when it is unsigned, signed by another
+        key, or the signature does not match its current content.
+        """
+        public = key if key is not None else self.verify_key
+        if public is None:
+            raise InvalidArgument("give the signer's public key: key='cosign.pub'")
+        return signing.verify_modelkit(
+            _parse(reference), signing.load_public_key(public), options=self.network, provenance=provenance
+        )
+
+    def _check_signature(
+        self, ref: Reference, digest: str | None, required: bool | None, key: Path | str | None
+    ) -> None:
+        if not (self.require_signature if required is None else required):
+            return
+        public = key if key is not None else self.verify_key
+        if public is None:
+            raise InvalidArgument(
+                f"{ref.display()}: a signature is required but no public key is set; give key='cosign.pub' "
+                "(%config KitMagics.verify_key)"
+            )
+        if ref.is_local_only:
+            raise signing.SignatureError(
+                f"{ref.display()} is only in the local store, so its signature cannot be checked; pull it "
+                "from the registry it was signed in"
+            )
+        signing.verify_modelkit(ref, signing.load_public_key(public), options=self.network, digest=digest)
+
+
+def _password(ask: AskPassword | None, what: str) -> bytes:
+    """``$COSIGN_PASSWORD`` when set (even empty, as cosign reads it), else ``ask()``."""
+    if signing.PASSWORD_ENV in os.environ:
+        return os.environ[signing.PASSWORD_ENV].encode()
+    if ask is None:
+        raise InvalidArgument(
+            f"{what} needs a password: set ${signing.PASSWORD_ENV} or give password=<a function that asks>"
+        )
+    return ask().encode()
+
+
+def _provenance(wanted: bool | signing.Provenance, notebook: Path | str | None) -> signing.Provenance | None:
+    if isinstance(wanted, signing.Provenance) or not wanted:
+        return wanted or None
+    from . import __version__
+    from .capture.requirements import imported_distributions
+
+    return signing.Provenance(
+        builder_version=__version__,
+        notebook=Path(notebook) if notebook else None,
+        packages=imported_distributions(),
+    )
 
 
 def _side(reference: str) -> bool | None:
@@ -500,6 +650,9 @@ load_dataset = _delegate("load_dataset")
 registry_settings = _delegate("registry_settings")
 save_registry_settings = _delegate("save_registry_settings")
 forget_registry_settings = _delegate("forget_registry_settings")
+sign = _delegate("sign")
+verify = _delegate("verify")
+generate_key_pair = _delegate("generate_key_pair")
 
 def __getattr__(name: str) -> Any:
     """``DataDiff`` and ``KitFileSystem`` import on first use (fsspec costs a fresh kernel ~0.1 s)."""
@@ -527,13 +680,17 @@ __all__ = [
     "PushResult",
     "RegistrySettings",
     "RegistryStatus",
+    "SignResult",
+    "Verification",
     "default_kit",
+    "describe_verification",
     "diff",
     "diff_text",
     "display_reference",
     "forget_registry_settings",
     "format_list",
     "format_size",
+    "generate_key_pair",
     "info",
     "init",
     "inspect",
@@ -550,6 +707,8 @@ __all__ = [
     "registry_settings",
     "remove",
     "save_registry_settings",
+    "sign",
     "tag",
     "unpack",
+    "verify",
 ]

@@ -15,6 +15,8 @@ purpose. Programmer errors stay ordinary ``RuntimeError``/``TypeError``.
     ├── IntegrityError        content does not match its digest or declared size
     ├── UnsafeArchive         a layer that would write outside the target or holds links/devices
     ├── UnpackError           unpacking would overwrite or collide with existing files
+    ├── KeyFileError          a signing key file that cannot be read (format, password, key type)
+    ├── SignatureError        a ModelKit unsigned, signed by another key, or whose signature does not match
     └── RegistryError         a registry answered with an error or could not be reached
         ├── AuthenticationFailed   401: missing or wrong credentials
         ├── Denied                 403: authenticated but not allowed
@@ -30,6 +32,7 @@ __all__ = [
     "IntegrityError",
     "InvalidArgument",
     "InvalidReference",
+    "KeyFileError",
     "KitError",
     "KitfileError",
     "NotAModelKit",
@@ -37,6 +40,7 @@ __all__ = [
     "PackError",
     "RegistryError",
     "RegistryUnreachable",
+    "SignatureError",
     "StoreError",
     "UnpackError",
     "UnsafeArchive",
@@ -102,6 +106,14 @@ class UnsafeArchive(KitError):
 
 class UnpackError(KitError):
     """Unpacking would overwrite or collide with existing files."""
+
+
+class KeyFileError(KitError):
+    """A key file that cannot be read: wrong format, wrong password, or not an ECDSA P-256 key."""
+
+
+class SignatureError(KitError):
+    """A ModelKit that is unsigned, signed by another key, or whose signature does not match it."""
 
 
 class RegistryError(KitError):

@@ -29,6 +29,14 @@ DOCS = "docs"
 
 COMPRESSIONS = ("none", "gzip", "gzip-fastest", "zstd")
 
+# cosign's signature/attestation/SBOM tags and the OCI 1.1 referrers fallback tag: never ModelKits.
+_COSIGN_TAG = re.compile(r"^sha256-[0-9a-f]{64}(\.(sig|att|sbom))?$")
+
+
+def is_cosign_tag(tag: str) -> bool:
+    """True for tags holding signatures, attestations or referrers indexes (``sha256-<hex>.sig``)."""
+    return bool(_COSIGN_TAG.match(tag))
+
 _KIT_LAYER = re.compile(r"^application/vnd\.kitops\.modelkit\.(\w+)\.v1\.(\w+)(?:\+(\w+))?$")
 _MODELPACK_LAYER = re.compile(r"^application/vnd\.cncf\.model\.([\w.]+)\.v1\.(\w+)(?:\+(\w+))?$")
 # ModelPack base names mapped back to kit's (docs/format.md §2.5).

@@ -88,12 +88,14 @@ def pack(
     warn: Callable[[str], None] | None = None,
     cache: bool = True,
     layer_sink: OpenTee | None = None,
+    use_model_pack: bool = False,
 ) -> PackResult:
     """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``).
 
     With ``cache`` (the default) a layer whose files are unchanged since an earlier pack (see
     :mod:`.layercache`) reuses its stored blob without reading them; ``cache=False`` reads everything.
     ``layer_sink(media_type)`` gets each layer packed here (not the cached ones) as it is written.
+    ``use_model_pack`` writes a CNCF ModelPack manifest and config instead of kit's (§2.5).
     """
     if compression not in mediatypes.COMPRESSIONS:
         choices = ", ".join(mediatypes.COMPRESSIONS)
@@ -109,6 +111,10 @@ def pack(
     references = _references(tag)
     kitfile = _load(context, kitfile_path, kitfile_text, note)
     _check_parent_chain(references, kitfile, store)
+    if use_model_pack:
+        from .modelpack_output import check_kitfile
+
+        check_kitfile(kitfile)
     rules = IgnoreRules.load(context)
     layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
     counter = ByteProgress(sum(layer.size for layer in layers), progress)
@@ -116,13 +122,33 @@ def pack(
     descriptors = [writer.write(layer) for layer in layers]
     if not descriptors:
         note("ModelKit contains no layers")
-    config = kitfile_config_json(kitfile)
-    config_desc = Descriptor(mediatypes.KIT_CONFIG, store.write_blob(config), len(config))
-    manifest = build_manifest(config_desc, descriptors, CLI_VERSION, created_timestamp())
+    manifest = _manifest(kitfile, descriptors, store, use_model_pack)
     repo_key = references[0].repo_key if references else UNTAGGED_REPO
     tags = [ref.tag for ref in references]
     descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
     return PackResult(descriptor, manifest, kitfile, references, warnings, writer.cached)
+
+
+def _manifest(kitfile: Kitfile, layers: list[Descriptor], store: LocalStore, use_model_pack: bool) -> Manifest:
+    kitfile_json = kitfile_config_json(kitfile)
+    created = created_timestamp()
+    if not use_model_pack:
+        config_desc = Descriptor(mediatypes.KIT_CONFIG, store.write_blob(kitfile_json), len(kitfile_json))
+        return build_manifest(config_desc, layers, CLI_VERSION, created)
+    from .modelpack_output import modelpack_config, modelpack_manifest
+
+    diff_ids = [_diff_id(kitfile, layer.digest) for layer in layers]
+    config = modelpack_config(kitfile, diff_ids, created)
+    config_desc = Descriptor(mediatypes.MODELPACK_CONFIG, store.write_blob(config), len(config))
+    return modelpack_manifest(config_desc, layers, kitfile_json, CLI_VERSION, created)
+
+
+def _diff_id(kitfile: Kitfile, digest: str) -> str:
+    for _, entry in layer_entries(kitfile):
+        info = getattr(entry, "layer", None)
+        if info is not None and info.digest == digest:
+            return str(info.diff_id)
+    return digest
 
 
 def _check_context(context: Path) -> Path:

@@ -18,6 +18,10 @@ compression         KITOPS_JUPYTER_COMPRESSION       none        ``pack`` layer 
 concurrency         KITOPS_JUPYTER_CONCURRENCY       5           parallel blob transfers
 progress            KITOPS_JUPYTER_PROGRESS          auto        auto, widget, text or none
 short_errors        KITOPS_JUPYTER_SHORT_ERRORS      true        one-line errors; false shows tracebacks
+require_signature   KITOPS_JUPYTER_REQUIRE_SIGNATURE false       pull, unpack and load refuse ModelKits
+                                                                 without a valid cosign signature
+verify_key          KITOPS_JUPYTER_VERIFY_KEY        (none)      the signer's public key (cosign.pub) for
+                                                                 verify and require_signature
 ==================  ===============================  ==========  =============================================
 """
 
@@ -94,6 +98,10 @@ class KitOptions(Configurable):
     short_errors = Bool(True, help="Show kitops errors as one line; False shows the traceback").tag(
         config=True
     )
+    require_signature = Bool(
+        False, help="pull, unpack and load refuse ModelKits not signed by verify_key (cosign)"
+    ).tag(config=True)
+    verify_key = Unicode("", help="Public key (cosign.pub) that signatures are checked with").tag(config=True)
 
     @default("default_registry")
     def _default_registry(self) -> str:
@@ -115,6 +123,14 @@ class KitOptions(Configurable):
     def _default_short_errors(self) -> bool:
         return bool(_from_env("short_errors", True, _boolean))
 
+    @default("require_signature")
+    def _default_require_signature(self) -> bool:
+        return bool(_from_env("require_signature", False, _boolean))
+
+    @default("verify_key")
+    def _default_verify_key(self) -> str:
+        return str(_from_env("verify_key", "")).strip()
+
     @validate("concurrency")
     def _check_concurrency(self, proposal: dict[str, Any]) -> int:
         value = int(proposal["value"])
@@ -133,5 +149,8 @@ class KitOptions(Configurable):
 
     def summary(self) -> str:
         """``default_registry=…, compression=…, …`` for the help text."""
-        names = ("default_registry", "compression", "concurrency", "progress", "short_errors")
+        names = (
+            "default_registry", "compression", "concurrency", "progress", "short_errors",
+            "require_signature", "verify_key",
+        )  # fmt: skip
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in names)

@@ -74,7 +74,11 @@ class Context:
 
     def kit(self, args: argparse.Namespace | None = None) -> Kit:
         """A Kit for this command: ``$KITOPS_HOME`` now, network flags over the ``%config`` defaults."""
-        return Kit(network=self.network(args))
+        return Kit(
+            network=self.network(args),
+            require_signature=self.options.require_signature,
+            verify_key=self.options.verify_key or None,
+        )
 
     def network(self, args: argparse.Namespace | None) -> NetworkOptions:
         concurrency = getattr(args, "concurrency", None) or self.options.concurrency

@@ -76,7 +76,8 @@ def pack(ctx: Context, args: argparse.Namespace) -> object:
     if not args.allow_secrets:
         check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")
     return pack_directory(
-        ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache, push=args.push, args=args
+        ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache, push=args.push, args=args,
+        use_model_pack=args.use_model_pack,
     )
 
 
@@ -90,6 +91,7 @@ def pack_directory(
     cache: bool = True,
     push: bool = False,
     args: argparse.Namespace | None = None,
+    use_model_pack: bool = False,
 ) -> ModelKitResult:
     """Pack with one progress display and a summary line; warnings are printed as they come.
 
@@ -100,6 +102,7 @@ def pack_directory(
         result = ctx.kit(args).pack(
             directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
             progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache, push=push,
+            use_model_pack=use_model_pack,
         )  # fmt: skip
         shown = ModelKitResult.from_pack(result)
         op.finish("Packed", shown.names(), result.digest, shown.size)

@@ -66,7 +66,7 @@ def _connection_file() -> str | None:
         return None
 
 
-def _notebook(ctx: Context, args: argparse.Namespace, warnings: list[str]) -> Path | None:
+def notebook_for(ctx: Context, args: argparse.Namespace, warnings: list[str]) -> Path | None:
     if args.no_notebook:
         return None
     if args.notebook:
@@ -96,7 +96,7 @@ def capture_kernel(ctx: Context, args: argparse.Namespace) -> tuple[Path, Kernel
     warnings: list[str] = []
     datasets, models = _selection(args)
     result = build_kitfile_from_kernel(
-        ctx.namespace, directory, datasets=datasets, models=models, notebook=_notebook(ctx, args, warnings),
+        ctx.namespace, directory, datasets=datasets, models=models, notebook=notebook_for(ctx, args, warnings),
         include_requirements=not args.no_requirements, package=_package(args),
         dataset_format=args.dataset_format,
     )  # fmt: skip

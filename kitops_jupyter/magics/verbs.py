@@ -15,7 +15,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import InvalidArgument
-from . import handlers, kernel, login
+from . import handlers, kernel, login, signing
 from .config import COMPRESSIONS
 from .context import Context
 from .parser import CommandError, KitArgumentParser, did_you_mean
@@ -145,6 +145,7 @@ _VERB_LIST = (
         COMPRESSION, ALLOW_SECRETS,
         opt("--no-cache", action="store_true", help="read every file again (no layer cache)"),
         opt("--push", action="store_true", help="stream the layers to the tag's registry while packing, then push"),
+        opt("--use-model-pack", action="store_true", help="write a CNCF ModelPack (model-spec) ModelKit"),
         *NETWORK,
         opt("--yes", action="store_true", help="with kernel variables: pack now, without the review cell"),
         *KERNEL,
@@ -203,6 +204,26 @@ _VERB_LIST = (
     Verb("logout", "Forget the stored credentials for a registry", (
         opt("registry", nargs="?", metavar="REGISTRY", complete="registry", help="host[:port]"),
     ), login.logout, ("%kit logout 127.0.0.1:5050",)),
+    Verb("sign", "Sign a ModelKit in its registry so `cosign verify` accepts it (or --generate-key)", (
+        opt("reference", nargs="?", metavar="REFERENCE", complete="reference",
+            help="registry/repository:tag to sign (with --generate-key: the directory for the key pair)"),
+        opt("--key", metavar="KEY", complete="path", help="cosign private key (cosign.key) or PEM ECDSA P-256 key"),
+        opt("--generate-key", action="store_true",
+            help="write cosign.key (encrypted) and cosign.pub; the password is asked, or $COSIGN_PASSWORD"),
+        opt("--provenance", action="store_true",
+            help="attach SLSA provenance: this notebook's digest, the datasets, the imported packages"),
+        opt("--notebook", metavar="PATH", complete="path", help="the notebook to name in the provenance"),
+        opt("--no-notebook", action="store_true", help="leave the notebook out of the provenance"),
+        opt("--password", action=signing.RefuseKeyPassword,
+            help="refused: the password comes from the hidden prompt or $COSIGN_PASSWORD"),
+        *NETWORK,
+    ), signing.sign, ("%kit sign --generate-key", "%kit sign 127.0.0.1:5050/myorg/model:v1 --key cosign.key --provenance")),
+    Verb("verify", "Check a ModelKit's cosign signature with a public key", (
+        REFERENCE,
+        opt("--key", metavar="KEY", complete="path", help="the signer's public key (default: %%config KitMagics.verify_key)"),
+        opt("--provenance", action="store_true", help="also return the verified SLSA provenance"),
+        *NETWORK,
+    ), signing.verify, ("%kit verify 127.0.0.1:5050/myorg/model:v1 --key cosign.pub",)),
     Verb("load", "Load a dataset of a ModelKit into a pandas DataFrame", (
         REFERENCE,
         opt("--dataset", metavar="NAME", help="dataset name or path (needed when there are several)"),

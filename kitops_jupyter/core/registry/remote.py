@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument, NotAModelKit, RegistryError
+from .. import mediatypes
 from ..manifest import Descriptor, Manifest
 from ..modelpack import modelkit_kitfile
 from ..parents import MODEL_ONLY, missing_parent, parent_chain, selects_model
@@ -87,14 +88,20 @@ def remote_list(
 ) -> list[RemoteModelKit]:
     """ModelKits in a remote repository, one per tag (only the given tag if the reference has one).
 
-    Tags that point at something other than a ModelKit are skipped, as ``kit list`` does.
+    Tags that point at something other than a ModelKit are skipped, as ``kit list`` does; cosign's
+    signature and attestation tags (``sha256-<hex>.sig``) are not even fetched.
     """
     ref, _ = remote_reference(reference, "list", default_tag=None)
     with RegistryClient(ref.registry, options) as client:
-        names = [ref.ref] if ref.ref else sorted(client.list_tags(ref.repository, f"list {ref}"))
+        names = [ref.ref] if ref.ref else _modelkit_tags(client, ref)
         tasks = [partial(_try_fetch, client, _with_ref(ref, name)) for name in names]
         found = run_parallel(tasks, client.options.concurrency)
     return [kit for kit in found if kit is not None]
+
+
+def _modelkit_tags(client: RegistryClient, ref: Reference) -> list[str]:
+    tags = client.list_tags(ref.repository, f"list {ref}")
+    return sorted(tag for tag in tags if not mediatypes.is_cosign_tag(tag))
 
 
 def _with_ref(ref: Reference, name: str) -> Reference:

@@ -1,0 +1,89 @@
+"""``%kit sign`` / ``%kit verify`` / ``%config KitMagics.require_signature`` against a real registry:
+the key pair is generated with the hidden prompt, the password never comes from the cell, and an
+unsigned ModelKit is refused by pull, unpack and load with a one-line error."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+
+from kitops_jupyter import api
+from tests.registry_fixtures import RegistryServer
+from tests.test_magics_support import loaded_shell, make_context
+
+
+@pytest.fixture
+def ip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("COSIGN_PASSWORD", raising=False)
+    with loaded_shell() as shell:
+        shell.run_line_magic("config", "KitMagics.progress = 'none'")
+        yield shell
+
+
+def run(ip: InteractiveShell, line: str) -> Any:
+    return ip.run_line_magic("kit", line)
+
+
+def test_generate_sign_verify_and_require_signature(
+    ip: InteractiveShell,
+    tmp_path: Path,
+    registry: RegistryServer,
+    repo_name: str,
+    kitops_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    prompts: list[str] = []
+
+    def fake_getpass(prompt: str = "Password: ") -> str:
+        prompts.append(prompt)
+        return "s3cret-pw"
+
+    monkeypatch.setattr(getpass, "getpass", fake_getpass)
+    run(ip, "sign --generate-key keys")
+    assert prompts == ["Enter password for private key: ", "Enter password for private key again: "]
+    assert (tmp_path / "keys" / "cosign.key").read_text().startswith("-----BEGIN ENCRYPTED SIGSTORE")
+    assert "Public key written to keys/cosign.pub" in capsys.readouterr().out
+
+    signed, unsigned = f"{registry.registry}/{repo_name}:signed", f"{registry.registry}/{repo_name}:unsigned"
+    make_context(tmp_path / "ctx")
+    for ref in (signed, unsigned):
+        run(ip, f"pack ctx -t {ref}")
+        run(ip, f"push {ref}")
+    prompts.clear()
+    run(ip, f"sign {signed} --key keys/cosign.key --provenance --no-notebook")
+    assert prompts == ["Enter password for private key keys/cosign.key: "]
+    out = capsys.readouterr().out
+    assert "Signed " in out and ".sig" in out and ".att" in out and "s3cret-pw" not in out
+    run(ip, f"verify {signed} --key keys/cosign.pub")
+    assert "Verified " in capsys.readouterr().out
+    with pytest.raises(UsageError, match="is not signed"):
+        run(ip, f"verify {unsigned} --key keys/cosign.pub")
+    verified = run(ip, f"verify {signed} --key keys/cosign.pub --provenance")
+    assert verified.provenance[0]["builder"]["id"].startswith("pkg:pypi/kitops-jupyter@")
+
+    ip.run_line_magic("config", "KitMagics.require_signature = True")
+    ip.run_line_magic("config", "KitMagics.verify_key = 'keys/cosign.pub'")
+    for ref in (signed, unsigned):
+        run(ip, f"remove {ref}")
+    with pytest.raises(UsageError, match="is not signed"):
+        run(ip, f"pull {unsigned}")
+    with pytest.raises(UsageError, match="is not signed"):
+        run(ip, f"unpack {unsigned} -d out")
+    with pytest.raises(UsageError, match="is not signed"):
+        run(ip, f"load {unsigned} --dataset train")
+    assert api.Kit(kitops_home).list() == [] and not (tmp_path / "out").exists()
+    assert run(ip, f"pull {signed}").digest == api.Kit(kitops_home).inspect(signed).digest
+
+
+def test_password_is_refused_as_an_argument(ip: InteractiveShell) -> None:
+    with pytest.raises(UsageError, match=r"never taken from the cell.*COSIGN_PASSWORD") as info:
+        run(ip, "sign 127.0.0.1:1/x:v1 --key cosign.key --password hunter2")
+    assert "hunter2" not in str(info.value)

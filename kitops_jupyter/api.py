@@ -536,7 +536,7 @@ def _password(ask: AskPassword | None, what: str) -> bytes:
 def _provenance(wanted: bool | signing.Provenance, notebook: Path | str | None) -> signing.Provenance | None:
     if isinstance(wanted, signing.Provenance) or not wanted:
         return wanted or None
-    from . import __version__
+    from ._version import __version__
     from .capture.requirements import imported_distributions
 
     return signing.Provenance(

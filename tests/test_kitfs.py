@@ -237,3 +237,22 @@ def test_modelpack_layers_read_from_the_store(tmp_path: Path) -> None:
     assert sorted(fs.ls("kit://localhost/pack/spec:v1", detail=False)) == [
         "localhost/pack/spec:v1/Kitfile", "localhost/pack/spec:v1/data", "localhost/pack/spec:v1/model.bin",
     ]  # fmt: skip
+
+
+def test_digest_urls_pulled_references_and_retried_ranges(
+    tmp_path: Path, registry: RegistryServer, fault_proxy: FaultProxy, repo_name: str
+) -> None:
+    pushed(tmp_path, registry, repo_name)
+    ref = f"{fault_proxy.registry}/{repo_name}"
+    digest = api.inspect(f"{ref}:v1", remote=True).digest
+    # A transient 503 on a ranged blob read is retried like every other registry request
+    fault_proxy.add("status", method="GET", path="/blobs/sha256:", status=503, times=1, skip=1)
+    fs = fsspec.filesystem("kit", skip_instance_cache=True)
+    assert fs.cat_file(f"kit://{ref}@{digest}/notes.txt") == b"hello kit://\n"
+    assert any(status == 503 for _, _, status in fault_proxy.log)
+    # Once pulled, the same reference is read from the store: no request reaches the registry
+    api.pull(f"{ref}:v1")
+    before = len(fault_proxy.log)
+    fresh = fsspec.filesystem("kit", skip_instance_cache=True)
+    assert fresh.cat_file(f"kit://{ref}:v1/data/sub/small.csv").startswith(b"c0,c1,c2\n")
+    assert len(fault_proxy.log) == before

@@ -32,13 +32,13 @@ datasets:
 """
 
 
-def write_project(root: Path, rows: int = 200, columns: int = 3) -> pd.DataFrame:
+def write_project(root: Path, rows: int = 200, columns: int = 3, notes: str = "hello kit://\n") -> pd.DataFrame:
     rng = np.random.default_rng(7)
     frame = pd.DataFrame({f"c{i}": rng.random(rows) for i in range(columns)})
     (root / "data" / "sub").mkdir(parents=True)
     frame.to_parquet(root / "data" / "train.parquet", index=False)
     frame.head(20).to_csv(root / "data" / "sub" / "small.csv", index=False)
-    (root / "notes.txt").write_text("hello kit://\n")
+    (root / "notes.txt").write_text(notes)
     (root / "Kitfile").write_text(KITFILE)
     return frame
 
@@ -162,7 +162,8 @@ def test_local_store_reads_need_no_network(tmp_path: Path) -> None:
 
 
 def test_verify_catches_a_tampered_layer(tmp_path: Path, registry: RegistryServer, repo_name: str) -> None:
-    pushed(tmp_path, registry, repo_name)
+    # Content of its own: the session registry stores blobs by digest, shared by every test
+    pushed(tmp_path, registry, repo_name, notes=f"hello {repo_name}\n")
     ref = f"{registry.registry}/{repo_name}:v1"
     notes = next(d for d in api.inspect(ref, remote=True).manifest.layers if d.size < 4096)
     blob = registry.blob_data(notes.digest)
@@ -172,10 +173,8 @@ def test_verify_catches_a_tampered_layer(tmp_path: Path, registry: RegistryServe
     os.chmod(blob, 0o644)
     blob.write_bytes(bytes(data))
     # A ranged read cannot tell (documented); a verified read refuses the layer.
-    assert (
-        fsspec.filesystem("kit", skip_instance_cache=True).cat_file(f"kit://{ref}/notes.txt")
-        == b"HELLO kit://\n"
-    )
+    plain = fsspec.filesystem("kit", skip_instance_cache=True)
+    assert plain.cat_file(f"kit://{ref}/notes.txt") == f"HELLO {repo_name}\n".encode()
     strict = fsspec.filesystem("kit", verify=True, skip_instance_cache=True)
     with pytest.raises(IntegrityError, match="does not match"):
         strict.cat_file(f"kit://{ref}/notes.txt")

@@ -1,11 +1,15 @@
 """Run by scripts/cosign-crosscheck: our signing against the real cosign ($COSIGN), both directions.
 
-Prints one line per check and exits non-zero on the first mismatch.
+Prints one line per check and exits non-zero on the first mismatch. With ``--write-golden DIR`` it
+also saves a cosign-made key pair, a tiny ModelKit and cosign's signature and attestation of it (the
+raw manifests and blobs) into DIR: tests/golden/cosign, replayed by tests/test_signing.py.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +38,7 @@ def check(what: str) -> None:
 
 
 def publish(kit: api.Kit, work: Path, registry: str, tag: str, text: str) -> str:
-    context = work / f"ctx-{tag}"
+    context = work / f"ctx-{len(list(work.glob('ctx-*')))}"
     context.mkdir()
     (context / "model.bin").write_text(text)
     (context / "train.csv").write_text("a,b\n1,2\n")
@@ -95,6 +99,43 @@ def main() -> None:
         listed = [m.tags for m in kit.list(f"{reg.address}/crosscheck/model")]
         assert listed == [["v1"], ["v2"]], listed
         check("remote list skips cosign's .sig/.att tags")
+        if len(sys.argv) == 3 and sys.argv[1] == "--write-golden":
+            golden = publish(kit, work, reg.address, "golden", "golden model")
+            cosign(
+                "sign", "--key", str(their_key), "--tlog-upload=false", "--allow-http-registry=true", golden
+            )
+            cosign("attest", "--key", str(their_key), "--type", "slsaprovenance", "--predicate", str(predicate),
+                   "--tlog-upload=false", "--allow-http-registry=true", golden)  # fmt: skip
+            write_golden(Path(sys.argv[2]), kit, reg.address, golden, work / "theirs")
+
+
+def _get(url: str, accept: str = "") -> bytes:
+    import requests
+
+    response = requests.get(url, headers={"Accept": accept} if accept else {}, timeout=30)
+    response.raise_for_status()
+    return response.content
+
+
+def write_golden(out: Path, kit: api.Kit, registry: str, ref: str, keys: Path) -> None:
+    """The ModelKit ``ref`` and cosign's .sig/.att manifests with every blob they name, as files."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name in ("cosign.key", "cosign.pub"):
+        shutil.copy(keys / name, out / name)
+    (out / "PASSWORD").write_text(PASSWORD + "\n")
+    digest = kit.inspect(ref, remote=True).digest
+    base = f"http://{registry}/v2/crosscheck/model"
+    accept = "application/vnd.oci.image.manifest.v1+json"
+    manifests = {"modelkit": digest, "sig": f"sha256-{digest[7:]}.sig", "att": f"sha256-{digest[7:]}.att"}
+    blobs = out / "blobs"
+    blobs.mkdir(exist_ok=True)
+    for name, tag in manifests.items():
+        data = _get(f"{base}/manifests/{tag}", accept)
+        (out / f"{name}.manifest.json").write_bytes(data)
+        doc = json.loads(data)
+        for desc in [doc["config"], *doc["layers"]]:
+            (blobs / desc["digest"].replace(":", "-")).write_bytes(_get(f"{base}/blobs/{desc['digest']}"))
+    check(f"golden files written to {out}")
 
 
 if __name__ == "__main__":

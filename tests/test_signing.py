@@ -325,3 +325,60 @@ def test_signature_tags_are_not_listed_as_modelkits(
     assert not diff.identical and not diff.shared
     assert [layer.media_type for layer in diff.only_b] == [cf.SIMPLE_SIGNING]
     assert len(diff.only_a) == 2  # the ModelKit's model and dataset layers
+
+
+# -- what the real cosign made (scripts/cosign-crosscheck --write-golden tests/golden/cosign) ------
+
+GOLDEN = Path(__file__).parent / "golden" / "cosign"
+
+
+def _replay_golden(registry: RegistryServer, repo: str) -> str:
+    """Upload cosign's key-signed ModelKit, signature and attestation byte for byte; the reference."""
+    base = f"http://{registry.registry}/v2/{repo}"
+    for blob in sorted((GOLDEN / "blobs").iterdir()):
+        digest = blob.name.replace("-", ":", 1)
+        started = requests.post(f"{base}/blobs/uploads/", timeout=10)
+        started.raise_for_status()
+        location = requests.compat.urljoin(base, started.headers["Location"])
+        joiner = "&" if "?" in location else "?"
+        requests.put(
+            f"{location}{joiner}digest={digest}", data=blob.read_bytes(), timeout=10
+        ).raise_for_status()
+    modelkit = (GOLDEN / "modelkit.manifest.json").read_bytes()
+    digest = "sha256:" + hashlib.sha256(modelkit).hexdigest()
+    headers = {"Content-Type": mediatypes.MANIFEST}
+    for name, tag in (
+        ("modelkit", "golden"),
+        ("sig", cf.signature_tag(digest)),
+        ("att", cf.signature_tag(digest, "att")),
+    ):
+        data = (GOLDEN / f"{name}.manifest.json").read_bytes()
+        requests.put(f"{base}/manifests/{tag}", data=data, headers=headers, timeout=10).raise_for_status()
+    return f"{registry.registry}/{repo}:golden"
+
+
+def test_accepts_what_cosign_signed_and_attested(
+    registry: RegistryServer, repo_name: str, tmp_path: Path, keypair: tuple[Path, Path]
+) -> None:
+    ref = _replay_golden(registry, repo_name)
+    kit = api.Kit(tmp_path / "home")
+    verified = kit.verify(ref, key=GOLDEN / "cosign.pub", provenance=True)
+    assert verified.signed_reference.endswith("/crosscheck/model")
+    assert [p["builder"]["id"] for p in verified.provenance] == ["crosscheck"]
+    with pytest.raises(SignatureError, match="signed with another key"):
+        kit.verify(ref, key=keypair[1])
+    # cosign's encrypted key file reads with its password and is the pair of cosign.pub.
+    password = (GOLDEN / "PASSWORD").read_text().strip().encode()
+    signer = keys.load_private_key(GOLDEN / "cosign.key", password)
+    assert signer.public.pem() == (GOLDEN / "cosign.pub").read_bytes()
+
+
+def test_our_payload_and_config_are_cosigns_bytes() -> None:
+    sig = json.loads((GOLDEN / "sig.manifest.json").read_bytes())
+    [layer] = sig["layers"]
+    payload = (GOLDEN / "blobs" / layer["digest"].replace(":", "-")).read_bytes()
+    claim = cf.parse_payload(payload)
+    assert claim is not None
+    assert cf.simple_signing_payload(claim.docker_reference, claim.digest) == payload
+    config = (GOLDEN / "blobs" / sig["config"]["digest"].replace(":", "-")).read_bytes()
+    assert cf.image_config([layer["digest"]]) == config

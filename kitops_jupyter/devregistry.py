@@ -57,6 +57,7 @@ class RunningRegistry:
     log: Path
     scheme: str = "http"
     ca_file: Path | None = None
+    client_cert: tuple[Path, Path] | None = None  # what the readiness probe presents (mutual TLS)
 
     @property
     def address(self) -> str:
@@ -111,8 +112,12 @@ def write_config(
     *,
     tls: tuple[Path, Path] | None = None,
     htpasswd: Path | None = None,
+    client_ca: Path | None = None,
 ) -> Path:
-    """The registry's ``config.yml`` under ``root`` (data in ``root/data``, loopback only)."""
+    """The registry's ``config.yml`` under ``root`` (data in ``root/data``, loopback only).
+
+    ``client_ca`` turns on mutual TLS: only clients with a certificate signed by it get in.
+    """
     lines = [
         "version: 0.1",
         "log:", "  level: error", "  accesslog:", "    disabled: true",
@@ -123,6 +128,8 @@ def write_config(
     ]  # fmt: skip
     if tls:
         lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
+        if client_ca:
+            lines += ["    clientcas:", f"      - {client_ca}"]
     if htpasswd:
         lines += ["auth:", "  htpasswd:", "    realm: kitops-dev", f"    path: {htpasswd}"]
     path = root / "config.yml"
@@ -137,6 +144,8 @@ def start_registry(
     tls: tuple[Path, Path] | None = None,
     htpasswd: Path | None = None,
     ca_file: Path | None = None,
+    client_ca: Path | None = None,
+    client_cert: tuple[Path, Path] | None = None,
     timeout: float = 10.0,
 ) -> RunningRegistry:
     """Start a registry keeping its files under ``storage_dir``; return once it answers ``/v2/``.
@@ -144,6 +153,8 @@ def start_registry(
     ``port=0`` picks a free port (retrying if another process takes it first). ``tls`` is a
     ``(certificate, key)`` pair of PEM files, ``htpasswd`` a bcrypt htpasswd file that turns on basic
     authentication, ``ca_file`` the CA to trust while waiting for a TLS registry to answer.
+    ``client_ca`` requires client certificates signed by it; ``client_cert`` is the ``(cert, key)``
+    the readiness probe then presents.
     """
     binary = find_registry_binary()
     if port and not _port_free(port):
@@ -153,13 +164,13 @@ def start_registry(
     log = root / "registry.log"
     for _ in range(3 if port == 0 else 1):
         chosen = port or free_port()
-        config = write_config(root, chosen, tls=tls, htpasswd=htpasswd)
+        config = write_config(root, chosen, tls=tls, htpasswd=htpasswd, client_ca=client_ca)
         with open(log, "ab") as out:
             process = subprocess.Popen(
                 [binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
             )
         running = RunningRegistry(
-            HOST, chosen, process, root / "data", log, "https" if tls else "http", ca_file
+            HOST, chosen, process, root / "data", log, "https" if tls else "http", ca_file, client_cert
         )
         if _wait_ready(running, timeout):
             return running
@@ -172,6 +183,8 @@ def start_registry(
 
 def _wait_ready(registry: RunningRegistry, timeout: float) -> bool:
     context = ssl.create_default_context(cafile=str(registry.ca_file)) if registry.ca_file else None
+    if context is not None and registry.client_cert is not None:
+        context.load_cert_chain(str(registry.client_cert[0]), str(registry.client_cert[1]))
     url = f"{registry.scheme}://{registry.address}/v2/"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -63,9 +63,13 @@ def start_registry(
     tls: tuple[Path, Path] | None = None,
     htpasswd: Path | None = None,
     ca_file: Path | None = None,
+    client_ca: Path | None = None,
+    client_cert: tuple[Path, Path] | None = None,
 ) -> RegistryServer:
     """Start ``docker-registry`` under ``root`` on a free loopback port, waiting until it answers."""
-    running = devregistry.start_registry(root, tls=tls, htpasswd=htpasswd, ca_file=ca_file)
+    running = devregistry.start_registry(
+        root, tls=tls, htpasswd=htpasswd, ca_file=ca_file, client_ca=client_ca, client_cert=client_cert
+    )
     fields = {f.name: getattr(running, f.name) for f in dataclasses.fields(RunningRegistry)}
     return RegistryServer(**fields)
 
@@ -114,6 +118,11 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     ca_path, cert_path, key_path = directory / "ca.pem", directory / "server.pem", directory / "server.key"
     ca_path.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    (directory / "ca.key").write_bytes(  # make_client_cert signs with it
+        ca_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
         key.private_bytes(
@@ -121,6 +130,38 @@ def make_tls(directory: Path) -> tuple[Path, Path, Path]:
         )
     )
     return ca_path, cert_path, key_path
+
+
+def make_client_cert(directory: Path, name: str = "client") -> tuple[Path, Path]:
+    """A client certificate (``clientAuth``) signed by the CA :func:`make_tls` wrote in ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    ca = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), None)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+    )
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
 
 
 def bcrypt_hash(password: str) -> str:
@@ -488,6 +529,21 @@ def tls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryS
     htpasswd.write_text(f"{username}:{bcrypt_hash(password)}\n")
     server = start_registry(root / "srv", tls=(cert, key), htpasswd=htpasswd, ca_file=ca)
     server.username, server.password = username, password
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def mtls_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegistryServer]:
+    """A TLS registry that requires client certificates signed by its CA (mutual TLS).
+
+    ``mtls_registry.ca_file`` is the CA; ``mtls_registry.client_cert`` a valid ``(cert, key)``.
+    """
+    _require_registry()
+    root = tmp_path_factory.mktemp("mtls-registry")
+    ca, cert, key = make_tls(root / "tls")
+    client = make_client_cert(root / "tls")
+    server = start_registry(root / "srv", tls=(cert, key), ca_file=ca, client_ca=ca, client_cert=client)
     yield server
     server.stop()
 

@@ -86,6 +86,8 @@ class Context:
             plain_http=getattr(args, "plain_http", None),
             tls_verify=getattr(args, "tls_verify", True),
             ca_bundle=getattr(args, "tls_cert", None),
+            client_cert=getattr(args, "client_cert", None),
+            client_key=getattr(args, "client_key", None),
             concurrency=int(concurrency),
         )
 

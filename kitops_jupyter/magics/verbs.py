@@ -75,6 +75,9 @@ NETWORK = (
     opt("--tls-verify", nargs="?", const=True, default=True, type=_tls_verify, metavar="BOOL",
         help="verify the registry's TLS certificate (--tls-verify=false to skip; default true)"),
     opt("--tls-cert", metavar="PEM", complete="path", help="extra CA certificate(s) to trust"),
+    opt("--client-cert", metavar="PEM", complete="path",
+        help="client certificate for registries that require mutual TLS (default: $KITOPS_CLIENT_CERT)"),
+    opt("--client-key", metavar="PEM", complete="path", help="the client certificate's private key ($KITOPS_CLIENT_KEY)"),
     opt("--concurrency", type=_positive, metavar="N", help="blobs transferred in parallel (default: %%config value, 5)"),
 )  # fmt: skip
 KERNEL = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -43,6 +44,8 @@ MANIFEST_ACCEPT = ", ".join(
     ]
 )
 MAX_MANIFEST_BYTES = 4 * MiB
+ENV_CLIENT_CERT = "KITOPS_CLIENT_CERT"
+ENV_CLIENT_KEY = "KITOPS_CLIENT_KEY"
 Body = bytes | Iterable[bytes] | None
 BodyFactory = Callable[[], Body]
 
@@ -56,11 +59,16 @@ class RegistryOptions:
     certificate checks. ``chunk_size``/``monolithic_limit`` steer uploads (docs/format.md §7), ``concurrency`` is
     the number of blobs in flight, ``timeout`` the per-request connect/read timeout in seconds.
     ``home`` is the ``$KITOPS_HOME`` whose ``credentials.json`` is read (``None``: the default).
+    ``client_cert``/``client_key`` are PEM files of a client certificate for registries that require
+    mutual TLS (the key may be inside the certificate file); unset, ``$KITOPS_CLIENT_CERT`` and
+    ``$KITOPS_CLIENT_KEY`` are used, as kit does.
     """
 
     plain_http: bool | None = None
     tls_verify: bool = True
     ca_bundle: str | Path | None = None
+    client_cert: str | Path | None = None
+    client_key: str | Path | None = None
     credentials: Credentials | None = None
     concurrency: int = 5
     chunk_size: int = 100 * MiB
@@ -73,7 +81,7 @@ class RegistryOptions:
         """``plain_http`` if given; else HTTP only for loopback registries without TLS options."""
         if self.plain_http is not None:
             return self.plain_http
-        wants_tls = self.ca_bundle is not None or not self.tls_verify
+        wants_tls = self.ca_bundle is not None or not self.tls_verify or self.client_cert is not None
         return is_loopback(registry) and not wants_tls
 
     def __post_init__(self) -> None:
@@ -81,6 +89,22 @@ class RegistryOptions:
             raise InvalidArgument("concurrency, chunk_size and timeout must be positive")
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
             raise InvalidArgument(f"CA bundle {self.ca_bundle} does not exist; give the path of a PEM file")
+        for what, path in (("client certificate", self.client_cert), ("client key", self.client_key)):
+            if path is not None and not Path(path).is_file():
+                raise InvalidArgument(f"{what} {path} does not exist; give the path of a PEM file")
+        if self.client_key is not None and self.client_cert is None:
+            raise InvalidArgument("a client key needs its certificate too: give client_cert (--client-cert)")
+
+    def client_certificate(self) -> tuple[str, str] | str | None:
+        """What requests presents for mutual TLS: these options, else ``$KITOPS_CLIENT_CERT``/``_KEY``."""
+        cert = self.client_cert or os.environ.get(ENV_CLIENT_CERT) or None
+        key = self.client_key or (os.environ.get(ENV_CLIENT_KEY) if not self.client_cert else None) or None
+        if cert is None:
+            return None
+        for path in (cert, key):
+            if path is not None and not Path(path).is_file():
+                raise InvalidArgument(f"client certificate file {path} does not exist; check {ENV_CLIENT_CERT}")
+        return (str(cert), str(key)) if key else str(cert)
 
 
 def is_loopback(registry: str) -> bool:
@@ -156,6 +180,7 @@ class RegistryClient:
         options = self.options
         self._verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
         self.session: requests.Session = _session(options)
+        self.session.cert = options.client_certificate()
         oras_auth = _oras_token_auth(self.session, self.plain_http, self._verify)
         if options.tls_verify is False:  # asked for explicitly: no warning on every request
             import urllib3

@@ -62,7 +62,14 @@ def _tls_error(text: str, where: str, host: str) -> RegistryUnreachable:
             f"TLS handshake with {where} failed: the registry does not speak HTTPS; if it is a plain "
             f"HTTP registry, pass plain_http=True (%kit ... --plain-http) for {host}"
         )
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower() or "hostname" in text.lower():
+    lowered = text.lower()
+    if "certificate required" in lowered or "certificate_required" in lowered or "bad certificate" in lowered:
+        return FinalUnreachable(
+            f"{host} asks for a client certificate (mutual TLS) and refused ours or none at {where}; give "
+            "client_cert=PEM and client_key=PEM (%kit ... --client-cert PEM --client-key PEM, or "
+            "KITOPS_CLIENT_CERT / KITOPS_CLIENT_KEY) signed by a CA the registry trusts"
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in lowered or "hostname" in lowered:
         detail = _cause(text, None)
         return FinalUnreachable(
             f"TLS certificate of {host} could not be verified ({detail}) at {where}; pass "

@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["STAGING_PREFIX", "OpenBlob", "unpack_layers", "write_staged"]
 
 STAGING_PREFIX = ".kitops-unpack-"
-_FILE_METADATA = "org.cncf.model.file.metadata+json"
+_FILE_METADATA = mediatypes.ANNOTATION_FILE_METADATA
 _EXISTS_HINT = "use overwrite=True (-o) to replace or ignore_existing=True (-i) to keep it"
 
 OpenBlob = Callable[[Descriptor], BinaryIO]

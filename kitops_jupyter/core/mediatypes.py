@@ -19,6 +19,7 @@ ANNOTATION_CREATED = "org.opencontainers.image.created"
 ANNOTATION_FILEPATH = "org.cncf.model.filepath"
 ANNOTATION_SUBTYPE = "ml.kitops.modelkit.layer-subtype"
 ANNOTATION_KITFILE = "ml.kitops.modelkit.kitfile"
+ANNOTATION_FILE_METADATA = "org.cncf.model.file.metadata+json"  # raw layers: name, mode, size, mtime
 
 # Layer base types as they appear in kit media types, in pack order.
 MODEL = "model"

@@ -8,6 +8,7 @@ half-written behind.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,9 +118,10 @@ def pack(
         check_kitfile(kitfile)
     rules = IgnoreRules.load(context)
     layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
-    counter = ByteProgress(sum(layer.size for layer in layers), progress)
+    counter = ByteProgress(sum(layer.size for layer in layers) + _raw_size(context, kitfile), progress)
     writer = _LayerWriter(store, compression, counter, rules.patterns, cache, layer_sink)
     descriptors = [writer.write(layer) for layer in layers]
+    descriptors += _write_mcp_servers(context, kitfile, store, counter)
     if not descriptors:
         note("ModelKit contains no layers")
     manifest = _manifest(kitfile, descriptors, store, use_model_pack)
@@ -149,6 +151,28 @@ def _diff_id(kitfile: Kitfile, digest: str) -> str:
         if info is not None and info.digest == digest:
             return str(info.diff_id)
     return digest
+
+
+def _write_mcp_servers(
+    context: Path, kitfile: Kitfile, store: LocalStore, counter: ByteProgress
+) -> list[Descriptor]:
+    """``mcpServers`` entries as raw ``.mcpb`` layers after every other layer, as the newest kit does."""
+    from .rawlayer import MCPB, write_raw_layer
+
+    written = []
+    for i, server in enumerate(kitfile.mcp_servers):
+        desc = write_raw_layer(context, server.path, MCPB, store, counter, f"mcpServers[{i}].path")
+        server.layer = LayerInfo(desc.digest, desc.digest)
+        written.append(desc)
+    return written
+
+
+def _raw_size(context: Path, kitfile: Kitfile) -> int:
+    total = 0
+    for server in kitfile.mcp_servers:
+        with contextlib.suppress(OSError):  # write_raw_layer reports it with the field name
+            total += (context / server.path).lstat().st_size
+    return total
 
 
 def _check_context(context: Path) -> Path:
@@ -229,7 +253,8 @@ def _plan_layers(
 ) -> list[_PlannedLayer]:
     entries = layer_entries(kitfile)
     fields = _field_names(kitfile)
-    all_paths = [str(getattr(entry, "path", "")) for _, entry in entries] + parent_paths
+    mcp_paths = [server.path for server in kitfile.mcp_servers]  # other layers leave these files out
+    all_paths = [str(getattr(entry, "path", "")) for _, entry in entries] + mcp_paths + parent_paths
     plan = []
     for base, entry in entries:
         raw = str(getattr(entry, "path", ""))

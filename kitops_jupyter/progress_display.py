@@ -71,7 +71,7 @@ class ProgressSink(Protocol):
 
     def __call__(self, done: int, total: int) -> None: ...
 
-    def close(self, summary: str = "") -> None: ...
+    def close(self, summary: str = "", *, failed: bool = False) -> None: ...
 
 
 # -- formatting --------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ class _NullSink:
     def __call__(self, done: int, total: int) -> None:
         pass
 
-    def close(self, summary: str = "") -> None:
+    def close(self, summary: str = "", *, failed: bool = False) -> None:
         pass
 
 
@@ -232,12 +232,13 @@ class _Throttled:
                 self._last = now
                 self._render(now)
 
-    def close(self, summary: str = "") -> None:
+    def close(self, summary: str = "", *, failed: bool = False) -> None:
+        """End the display with ``summary``; ``failed`` removes a widget bar (the error says it all)."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            self._finish(summary)
+            self._finish(summary, failed)
 
     def rate(self, now: float) -> float:
         elapsed = now - (self.started if self.started is not None else now)
@@ -246,7 +247,7 @@ class _Throttled:
     def _render(self, now: float) -> None:
         raise NotImplementedError
 
-    def _finish(self, summary: str) -> None:
+    def _finish(self, summary: str, failed: bool) -> None:
         raise NotImplementedError
 
 
@@ -289,7 +290,7 @@ class _TextSink(_Throttled):
             self._printed_at = now
             self._writer.write(self._status(now) + "\n")
 
-    def _finish(self, summary: str) -> None:
+    def _finish(self, summary: str, failed: bool) -> None:
         if self._tty and self._width:
             self._writer.write("\r" + self._status(self._clock()).ljust(self._width) + "\n")
         if summary:
@@ -330,8 +331,10 @@ class _WidgetSink(_Throttled):
             self._bar.container.children[1].max = total
         self._known_total = total
 
-    def _finish(self, summary: str) -> None:
+    def _finish(self, summary: str, failed: bool) -> None:
         self._render(self._clock())
         self._bar.close()
+        if failed:  # no dead "0.00/? [00:16<?]" bar above the error: the error says what happened
+            self._bar.container.close()
         if summary:
             self._writer.write(summary + "\n")

@@ -169,8 +169,9 @@ class _Interrupting:
         if total and done >= total // 2:
             raise KeyboardInterrupt
 
-    def close(self, summary: str = "") -> None:
+    def close(self, summary: str = "", *, failed: bool = False) -> None:
         self.closed_with = summary
+        self.failed = failed
 
 
 def _store_files(home: Path) -> set[str]:
@@ -195,6 +196,7 @@ def test_interrupted_pack_leaves_nothing_behind(
         run(ip, "pack ctx -t team/big:v1")
     assert sinks[0].calls > 1 and sinks[0].closed_with is not None
     assert "interrupted; nothing partial was kept" in sinks[0].closed_with
+    assert sinks[0].failed  # the bar goes; the note says what happened
     assert _store_files(kitops_home) == before  # no blob, no manifest, no temp file
     assert not list((tmp_path / "ctx").glob(".*tmp*"))
     result = ip.run_cell("%kit pack ctx -t team/big:v1")  # and the kernel's stop is clean: run it again

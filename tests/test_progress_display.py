@@ -167,6 +167,16 @@ def test_widget_bar_counts_bytes(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.endswith("Pushed repo:v1\n")
 
 
+def test_a_failed_operation_leaves_no_widget_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    sink = make_progress("Pulling", "widget", min_interval=0.0)
+    bar = sink._bar  # type: ignore[attr-defined]
+    sink(1 * MiB, 10 * MiB)
+    assert bar.container.comm is not None
+    sink.close(failed=True)
+    assert bar.container.comm is None  # the widget is closed: the frontend removes it
+    assert "Pulled" not in capsys.readouterr().out  # and no summary is printed for a failure
+
+
 # -- the frontend rule ---------------------------------------------------------------------------
 
 

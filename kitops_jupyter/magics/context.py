@@ -101,10 +101,10 @@ class Context:
         try:
             yield op
         except KeyboardInterrupt:
-            op.sink.close(f"{description}: interrupted; nothing partial was kept")
+            op.sink.close(f"{description}: interrupted; nothing partial was kept", failed=True)
             raise
         except BaseException:
-            op.sink.close()
+            op.sink.close(failed=True)
             raise
         op.sink.close(op.summary)
 

@@ -7,16 +7,16 @@ import { kitIcon } from './icon';
 import { KitSidebar } from './widgets/sidebar';
 import { parseFilters, repositoryOf } from './format';
 
-export namespace CommandIDs {
-  export const open = 'kitops:open';
-  export const refresh = 'kitops:refresh';
-  export const pack = 'kitops:pack';
-  export const push = 'kitops:push';
-  export const pull = 'kitops:pull';
-  export const unpack = 'kitops:unpack';
-  export const remove = 'kitops:remove';
-  export const tags = 'kitops:tags';
-}
+export const CommandIDs = {
+  open: 'kitops:open',
+  refresh: 'kitops:refresh',
+  pack: 'kitops:pack',
+  push: 'kitops:push',
+  pull: 'kitops:pull',
+  unpack: 'kitops:unpack',
+  remove: 'kitops:remove',
+  tags: 'kitops:tags'
+} as const;
 
 type Args = ReadonlyPartialJSONObject;
 

@@ -273,10 +273,12 @@ def test_push_pull_unpack_and_remote_list(
     digest = saved_digest(cli("pack", str(make_project(tmp_path / "p")), "-t", remote))
     pushed = ok("push", remote)
     assert pushed.out == f"Pushing {remote}\nPushed {digest}\n"
-    listed = cli("list", f"{registry.registry}/{repo_name}").out
-    assert has_line(
-        listed, rf"^{repo_name}\s+v1\s+Tester\s+tiny.*{digest}$"
-    )  # kit: no registry in REPOSITORY
+    streamed = cli("pack", str(tmp_path / "p"), "-t", f"{registry.registry}/{repo_name}:v2", "--push").out
+    second = saved_digest(Run(0, streamed, ""))
+    assert streamed == f"Model saved: {second}\nPushed {second}\n"
+    listed = cli("list", f"{registry.registry}/{repo_name}").out  # kit: no registry in REPOSITORY
+    assert has_line(listed, rf"^{repo_name}\s+v1\s+Tester\s+tiny.*{digest}$")
+    assert has_line(listed, rf"^{repo_name}\s+v2\s+Tester\s+tiny.*{second}$")
 
     monkeypatch.setenv("KITOPS_HOME", str(tmp_path / "consumer"))
     out = tmp_path / "out"

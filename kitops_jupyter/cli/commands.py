@@ -67,9 +67,11 @@ def pack(s: Session, args: argparse.Namespace) -> None:
     with s.console.progress(f"Packing {args.tag or args.directory}") as progress:
         result = kit.pack(
             args.directory, tag=args.tag, kitfile=kitfile, kitfile_text=kitfile_text,
-            compression=args.compression, progress=progress, warn=s.console.warn,
+            compression=args.compression, progress=progress, warn=s.console.warn, push=args.push,
         )  # fmt: skip
     s.console.info(f"Model saved: {result.digest}")
+    if result.pushed is not None:
+        s.console.info(f"Pushed {result.pushed.digest}")
 
 
 def list_(s: Session, args: argparse.Namespace) -> None:

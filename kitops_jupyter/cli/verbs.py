@@ -92,7 +92,10 @@ _VERBS = (
         opt("-t", "--tag", metavar="REFERENCE", help="tag(s): registry/repository:tag1,tag2"),
         opt("--compression", choices=("none", "gzip", "gzip-fastest", "zstd"), default="none",
             help="layer compression (default none)"),
-    ), ("kitj pack . -t registry.example.com/org/model:v1",)),
+        opt("--push", action="store_true",
+            help="stream the layers to the registry named by -t while packing, then push (also kept locally)"),
+        *NETWORK,
+    ), ("kitj pack . -t registry.example.com/org/model:v1", "kitj pack . -t registry.example.com/org/model:v1 --push")),
     Verb("unpack", "Extract a ModelKit (or some of its layers) into a directory", (
         REFERENCE,
         opt("-d", "--dir", default=".", metavar="DIRECTORY", help="target directory (created if missing)"),

@@ -187,3 +187,33 @@ def test_cancel_stops_a_running_push(lab_page: Page, lab_server: LabServer, faul
     assert job["state"] == "cancelled" and job["done"] < job["total"]
     fault_proxy.throttle = None
     assert not [entry for entry in fault_proxy.log if entry[0] == "PUT" and "/manifests/" in entry[1]]
+
+
+def test_search_copy_load_snippet_and_open_kitfile(lab_page: Page, lab_server: LabServer) -> None:
+    lab_page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    tag = secrets.token_hex(3)
+    lab_server.kit.pack(_project(lab_server.root / f"snip-{tag}", f"snippet-{tag}"), tag=f"snip/{tag}:v1")
+    lab_server.kit.pack(
+        write_project(lab_server.root / f"other-{tag}", name="unrelated"), tag=f"other/{tag}:v1"
+    )
+    sidebar = open_sidebar(lab_page)
+    # Search keeps only the ModelKits that match every word
+    sidebar.locator(".kitops-search").fill(f"snippet-{tag}")
+    expect(sidebar.locator(".kitops-modelkit")).to_have_count(1)
+    expect(sidebar.locator(".kitops-list .kitops-section-title")).to_contain_text("(1 of ")
+    sidebar.locator(f'.kitops-modelkit[data-reference="snip/{tag}:v1"]').click()
+    # Copy load snippet puts working Python for its dataset on the clipboard
+    sidebar.locator('button[data-action="copy-snippet"]').click()
+    toast(lab_page, "success", "Copied Python that loads dataset “train”")
+    copied = lab_page.evaluate("() => navigator.clipboard.readText()")
+    assert (
+        copied == f'from kitops_jupyter import load_dataset\n\ndf = load_dataset("snip/{tag}:v1", "train")\n'
+    )
+    # Open Kitfile shows it in JupyterLab's editor
+    sidebar.locator('button[data-action="open-kitfile"]').click()
+    editor = lab_page.locator(".jp-FileEditor .cm-content")
+    expect(editor).to_contain_text(f"name: snippet-{tag}")
+    expect(editor).to_contain_text("# Kitfile of snip/")
+    lab_page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+    sidebar.locator(".kitops-search").fill("")
+    dismiss_toasts(lab_page)

@@ -489,18 +489,27 @@ class Kit:
         )
 
     def verify(
-        self, reference: str, *, key: Path | str | None = None, provenance: bool = False
+        self,
+        reference: str,
+        *,
+        key: Path | str | None = None,
+        provenance: bool = False,
+        stored: bool = False,
     ) -> Verification:
         """Check the cosign signature of a remote ModelKit with a public key (``cosign verify --key``).
 
-        Raises :class:`~kitops_jupyter.errors.SignatureError` when it is unsigned, signed by another
-        key, or the signature does not match its current content.
+        ``stored=True`` checks the content the local store holds under ``reference`` (its digest)
+        instead of what the tag points to in the registry now. Raises
+        :class:`~kitops_jupyter.errors.SignatureError` when it is unsigned, signed by another key, or
+        the signature does not match the content.
         """
         public = key if key is not None else self.verify_key
         if public is None:
             raise InvalidArgument("give the signer's public key: key='cosign.pub'")
+        ref = _parse(reference)
+        digest = self.store.resolve(ref).digest if stored else None
         return signing.verify_modelkit(
-            _parse(reference), signing.load_public_key(public), options=self.network, provenance=provenance
+            ref, signing.load_public_key(public), options=self.network, provenance=provenance, digest=digest
         )
 
     def _check_signature(

@@ -206,3 +206,45 @@ def test_preview_reads_first_rows_through_kit_without_pulling(
     assert repository not in lab_server.request("GET", "modelkits").text
     assert_error(lab_server.request("GET", "preview", params={"reference": ref, "dataset": "nope"}), 404, "NotFound")
     assert_error(lab_server.request("GET", "preview", params={"reference": ref, "rows": "x"}), 400, "InvalidArgument")
+
+
+def test_signature_status_of_a_stored_modelkit(
+    lab_server: LabServer, registry: RegistryServer, repo_name: str
+) -> None:
+    # Given a pushed ModelKit signed with provenance, and the public key inside the server's root
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    keys = lab_server.root / f"keys-{secrets.token_hex(3)}"
+    keys.mkdir()
+    private = ec.generate_private_key(ec.SECP256R1())
+    (keys / "ec.key").write_bytes(
+        private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    (keys / "ec.pub").write_bytes(
+        private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    signed, unsigned = f"{registry.registry}/{repo_name}:signed", f"{registry.registry}/{repo_name}:unsigned"
+    project = write_project(lab_server.root / f"sig-{repo_name.replace('/', '-')}")
+    for reference in (signed, unsigned):
+        lab_server.kit.pack(project, tag=reference)
+        lab_server.kit.push(reference)
+    lab_server.kit.sign(signed, key=keys / "ec.key", provenance=True)
+    key = f"{keys.name}/ec.pub"
+    # When asking the REST API, then the signed one names the key and its provenance
+    answer = lab_server.request("GET", "signature", params={"reference": signed, "key": key}).json()
+    assert answer["signed"] is True and answer["key"].startswith("sha256:")
+    assert answer["provenance"][0]["builder"]["id"].startswith("pkg:pypi/kitops-jupyter@")
+    # And the unsigned one is an answer with the reason, not an error
+    other = lab_server.request("GET", "signature", params={"reference": unsigned, "key": key}).json()
+    assert other["signed"] is False and "is not signed" in other["message"]
+    # And a key outside the root is refused
+    assert_error(
+        lab_server.request("GET", "signature", params={"reference": signed, "key": "../outside.pub"}),
+        403,
+        "OutsideRoot",
+    )

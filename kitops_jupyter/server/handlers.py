@@ -215,6 +215,16 @@ class JobHandler(KitopsHandler):
         self.send(self.ctx.jobs.cancel(job_id))
 
 
+class SignatureHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """Whether a ModelKit carries a cosign signature by the given public key, and its provenance."""
+        reference = self.query("reference")
+        key = self.ctx.folder(self.query("key"))
+        stored = not self.flag("remote")
+        self.send(await self.call(views.signature, self.ctx.kit, reference, key, stored))
+
+
 class DiffHandler(KitopsHandler):
     @tornado.web.authenticated
     async def get(self) -> None:

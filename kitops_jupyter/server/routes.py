@@ -26,6 +26,7 @@ ROUTES: list[tuple[str, type[handlers.KitopsHandler]]] = [
     ("tags", handlers.TagsHandler),
     ("preview", handlers.PreviewHandler),
     ("diff", handlers.DiffHandler),
+    ("signature", handlers.SignatureHandler),
     ("registries", handlers.RegistriesHandler),
     ("login", handlers.LoginHandler),
     ("pack", handlers.PackHandler),

@@ -6,13 +6,23 @@ Field names are camelCase as the browser reads them. No Jupyter imports here.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from ..api import Kit, ModelKitInfo, PackResult, PushResult, RegistryStatus, push_detail
+from ..api import (
+    Kit,
+    ModelKitInfo,
+    PackResult,
+    PushResult,
+    RegistryStatus,
+    describe_verification,
+    push_detail,
+)
 from ..core.listing import ModelInfo, info_yaml
 from ..core.manifest import Descriptor, Manifest
 from ..core.mediatypes import ANNOTATION_CREATED, ANNOTATION_FILEPATH, parse_layer_media_type
 from ..core.store import RemoveResult
+from ..errors import SignatureError
 
 NONE = "<none>"
 
@@ -187,4 +197,25 @@ def registry(status: RegistryStatus) -> dict[str, Any]:
         "caBundle": settings.ca_bundle or "",
         "loggedIn": status.username is not None,
         "username": status.username or "",
+    }
+
+
+def signature(kit: Kit, reference: str, key: Path, stored: bool) -> dict[str, Any]:
+    """``signed`` with who signed and the verified SLSA provenance, or ``signed: false`` and why.
+
+    An unsigned or badly signed ModelKit is an answer here, not an error; an unreachable registry or
+    an unreadable key file still is.
+    """
+    try:
+        found = kit.verify(reference, key=key, provenance=True, stored=stored)
+    except SignatureError as exc:
+        return {"reference": reference, "signed": False, "message": exc.message}
+    return {
+        "reference": reference,
+        "signed": True,
+        "digest": found.digest,
+        "key": found.key_fingerprint,
+        "signedAs": found.signed_reference,
+        "provenance": found.provenance,
+        "message": describe_verification(found),
     }

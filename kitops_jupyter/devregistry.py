@@ -32,6 +32,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -113,10 +114,12 @@ def write_config(
     tls: tuple[Path, Path] | None = None,
     htpasswd: Path | None = None,
     client_ca: Path | None = None,
+    extra: Sequence[str] = (),
 ) -> Path:
     """The registry's ``config.yml`` under ``root`` (data in ``root/data``, loopback only).
 
-    ``client_ca`` turns on mutual TLS: only clients with a certificate signed by it get in.
+    ``client_ca`` turns on mutual TLS: only clients with a certificate signed by it get in. ``extra``
+    lines are appended (another top-level section, such as a token ``auth:``).
     """
     lines = [
         "version: 0.1",
@@ -132,6 +135,7 @@ def write_config(
             lines += ["    clientcas:", f"      - {client_ca}"]
     if htpasswd:
         lines += ["auth:", "  htpasswd:", "    realm: kitops-dev", f"    path: {htpasswd}"]
+    lines += extra
     path = root / "config.yml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -147,6 +151,8 @@ def start_registry(
     client_ca: Path | None = None,
     client_cert: tuple[Path, Path] | None = None,
     timeout: float = 10.0,
+    binary: str | None = None,
+    extra_config: Sequence[str] = (),
 ) -> RunningRegistry:
     """Start a registry keeping its files under ``storage_dir``; return once it answers ``/v2/``.
 
@@ -155,8 +161,10 @@ def start_registry(
     authentication, ``ca_file`` the CA to trust while waiting for a TLS registry to answer.
     ``client_ca`` requires client certificates signed by it; ``client_cert`` is the ``(cert, key)``
     the readiness probe then presents.
+    ``binary`` runs another build of the distribution registry (same config format, e.g. v3) and
+    ``extra_config`` adds config lines.
     """
-    binary = find_registry_binary()
+    binary = binary or find_registry_binary()
     if port and not _port_free(port):
         raise RegistryNotAvailable(f"port {port} on {HOST} is already in use; choose another (or 0 for any)")
     root = Path(storage_dir).resolve()
@@ -164,7 +172,7 @@ def start_registry(
     log = root / "registry.log"
     for _ in range(3 if port == 0 else 1):
         chosen = port or free_port()
-        config = write_config(root, chosen, tls=tls, htpasswd=htpasswd, client_ca=client_ca)
+        config = write_config(root, chosen, tls=tls, htpasswd=htpasswd, client_ca=client_ca, extra=extra_config)
         with open(log, "ab") as out:
             process = subprocess.Popen(
                 [binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
@@ -177,7 +185,7 @@ def start_registry(
         running.stop()
     tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
     raise RegistryNotAvailable(
-        f"docker-registry did not start on {HOST}:{port or 'a free port'}; log {log}:\n{tail}"
+        f"{Path(binary).name} did not start on {HOST}:{port or 'a free port'}; log {log}:\n{tail}"
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.registry_fixtures", "tests.browser_fixtures"]
+pytest_plugins = ["tests.registry_fixtures", "tests.matrix_fixtures", "tests.browser_fixtures"]
 
 
 @pytest.fixture(autouse=True)

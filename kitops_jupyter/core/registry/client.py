@@ -1,8 +1,8 @@
 """The HTTP seam: every request to a registry goes through :class:`RegistryClient`.
 
-It wraps an oras-py ``Registry`` (whose session, cookie policy and token auth backend we reuse) and
-adds what multi-GB transfers need: timeouts and a connection pool sized for the transfer
-concurrency, the auth flow of :mod:`.challenge`, bounded retries of transient failures
+It holds one ``requests`` session (no cookies) and adds what multi-GB transfers need: timeouts and a
+connection pool sized for the transfer concurrency, the auth flow of :mod:`.challenge` (Basic and
+the Bearer token flow), bounded retries of transient failures
 (:mod:`.retry`), redaction of every URL and message (:mod:`.redact`), and one mapping from HTTP
 answers to the :mod:`kitops_jupyter.errors` family. Blob bodies are streamed by the callers
 (:mod:`.uploads`, :mod:`.downloads`); nothing here reads a blob into memory.
@@ -23,10 +23,10 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
-from ...errors import InvalidArgument, RegistryError
+from ...errors import Denied, InvalidArgument, RegistryError
 from ..digest import digest_bytes
 from .auth import Credentials, find_credentials, kitops_credentials_path
-from .challenge import Authenticator
+from .challenge import Authenticator, parse_challenge
 from .http_errors import connection_error, error_for_response
 from .redact import redact_url
 from .retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
@@ -119,7 +119,7 @@ def is_loopback(registry: str) -> bool:
 
 
 class _Session(requests.Session):
-    """A session with a default timeout (oras-py's token requests set none)."""
+    """A session with a default timeout on every request (token requests included)."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__()
@@ -128,17 +128,6 @@ class _Session(requests.Session):
     def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs.setdefault("timeout", (min(self._timeout, 30.0), self._timeout))
         return super().request(method, url, *args, **kwargs)
-
-
-def _oras_token_auth(session: requests.Session, insecure: bool, verify: bool | str) -> Any:
-    """oras-py's token auth backend sharing our session.
-
-    Only ``oras.auth`` is imported: ``oras.provider`` pulls in jsonschema and compiles URI grammars
-    (over a second on a busy machine) for manifest validation we do ourselves.
-    """
-    import oras.auth
-
-    return oras.auth.get_auth_backend("token", session, insecure, tls_verify=verify)
 
 
 def _session(options: RegistryOptions) -> _Session:
@@ -181,7 +170,6 @@ class RegistryClient:
         self._verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
         self.session: requests.Session = _session(options)
         self.session.cert = options.client_certificate()
-        oras_auth = _oras_token_auth(self.session, self.plain_http, self._verify)
         if options.tls_verify is False:  # asked for explicitly: no warning on every request
             import urllib3
 
@@ -189,7 +177,7 @@ class RegistryClient:
         self._creds: Credentials | None = None
         self._creds_loaded = False
         self._creds_lock = threading.Lock()
-        self.auth = Authenticator(oras_auth, self.credentials)
+        self.auth = Authenticator(registry, self._token_get, self.credentials)
 
     def __enter__(self) -> RegistryClient:
         return self
@@ -199,6 +187,11 @@ class RegistryClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def _token_get(
+        self, url: str, params: list[tuple[str, str]], headers: dict[str, str]
+    ) -> requests.Response:
+        return self.session.get(url, params=params, headers=headers, verify=self._verify)
 
     def credentials(self) -> Credentials | None:
         """Credentials for this host, looked up once (explicit options first, see :mod:`.auth`)."""
@@ -269,13 +262,13 @@ class RegistryClient:
                 response = self._once(method, url, {**extra, **retry_headers}, body, stream, what)
         if response.status_code in ok:
             return response
-        raise self._failure(response, what)
+        raise self._failure(response, what, scope)
 
     def _challenge(
         self, response: requests.Response, scope: str, sent: dict[str, str], url: str, what: str
     ) -> dict[str, str] | None:
         try:
-            return self.auth.challenge(response, scope, sent)
+            return self.auth.challenge(response, scope, sent, what)
         except requests.RequestException as exc:
             raise Transient(connection_error(exc, url, self.plain_http, what)) from None
 
@@ -307,12 +300,27 @@ class RegistryClient:
         log.debug("%s %s -> %d", method, redact_url(url), response.status_code)
         return response
 
-    def _failure(self, response: requests.Response, what: str) -> Exception:
+    def _failure(self, response: requests.Response, what: str, scope: str) -> Exception:
+        challenge = parse_challenge(response.headers.get("WWW-Authenticate", ""))
+        if response.status_code == 401 and challenge.error == "insufficient_scope":
+            response.close()
+            return self._insufficient_scope(challenge.scopes or scope.split(), what)
         error = error_for_response(response, what, self.registry, self.plain_http)
         response.close()
         if is_transient_status(response.status_code):
             return Transient(error, parse_retry_after(response.headers.get("Retry-After")))
         return error
+
+    def _insufficient_scope(self, scopes: list[str], what: str) -> Denied:
+        """The token service did not grant what the request needs: say which access is missing."""
+        creds = self.credentials()
+        who = f"user {creds.username!r}" if creds else "anonymous access (no credentials found)"
+        needed = ", ".join(_describe_scope(s) for s in scopes) or "the access this operation needs"
+        return Denied(
+            f"{what}: {self.registry} did not grant {who} {needed}; ask the repository's owner for that "
+            f"access, or run `%kit login {self.registry}` as a user who has it",
+            status=401,
+        )
 
     def _same_host(self, url: str) -> bool:
         return urlsplit(url).netloc == urlsplit(self.base_url).netloc
@@ -384,6 +392,13 @@ class RegistryClient:
                 next_link = response.links.get("next", {}).get("url")
             url = self.absolute(response, next_link) if next_link else None
         return tags
+
+
+def _describe_scope(scope: str) -> str:
+    """``repository:team/x:pull,push`` -> ``pull,push access to team/x``."""
+    kind, _, rest = scope.partition(":")
+    name, _, actions = rest.rpartition(":")
+    return f"{actions} access to {name}" if kind == "repository" and name else scope
 
 
 def pull_scope(repository: str) -> str:

@@ -16,6 +16,7 @@ from functools import partial
 
 from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnreachable, StoreError
 from .. import mediatypes
+from ..bloblocations import BlobLocations
 from ..digest import hex_of
 from ..kitfile import Kitfile
 from ..manifest import Descriptor, Manifest
@@ -25,6 +26,7 @@ from ..reference import Reference, parse_reference
 from ..store import LocalStore
 from .client import RegistryClient, RegistryOptions
 from .downloads import download_blob
+from .mounts import cancel_session, mount_blob
 from .parallel import Meter, run_parallel
 from .retry import is_transient_status
 from .uploads import upload_blob
@@ -40,6 +42,7 @@ class PushResult:
     uploaded: list[str] = field(default_factory=list)  # blob digests sent
     skipped: list[str] = field(default_factory=list)  # blob digests the registry already had
     bytes_uploaded: int = 0
+    mounted: list[str] = field(default_factory=list)  # of the skipped: linked from another repository
 
 
 @dataclass(frozen=True)
@@ -105,13 +108,27 @@ def push(
     names = _push_names(dst, desc.digest, [*(src_extra if destination is None else []), *dst_extra, *tags])
     what = f"push {dst}"
     counter = ByteProgress(sum(b.size for b in blobs), progress)
+    locations = BlobLocations(store.storage)
     with RegistryClient(dst.registry, options) as client:
-        tasks = [partial(_upload, client, store, dst.repository, b, counter, what) for b in blobs]
-        sent = run_parallel(tasks, client.options.concurrency)
+        tasks = [
+            partial(
+                _upload,
+                client,
+                store,
+                dst,
+                b,
+                locations.sources(dst.registry, b.digest, exclude=dst.repository),
+                counter,
+                what,
+            )
+            for b in blobs
+        ]
+        outcome = run_parallel(tasks, client.options.concurrency)
         media_type = manifest.media_type or mediatypes.MANIFEST
         for name in names:
             client.put_manifest(dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}")
-    uploaded = [b for b, was_sent in zip(blobs, sent, strict=True) if was_sent]
+    locations.record(dst.registry, dst.repository, [b.digest for b in blobs])
+    uploaded = [b for b, how in zip(blobs, outcome, strict=True) if how == "sent"]
     return PushResult(
         reference=dst if dst.digest else dst.with_tag(names[0]),
         digest=desc.digest,
@@ -119,20 +136,34 @@ def push(
         uploaded=[b.digest for b in uploaded],
         skipped=[b.digest for b in blobs if b not in uploaded],
         bytes_uploaded=sum(b.size for b in uploaded),
+        mounted=[b.digest for b, how in zip(blobs, outcome, strict=True) if how == "mounted"],
     )
 
 
 def _upload(
     client: RegistryClient,
     store: LocalStore,
-    repository: str,
+    dst: Reference,
     blob: Descriptor,
+    sources: list[str],
     counter: ByteProgress,
     what: str,
     cancel: threading.Event,
-) -> bool:
+) -> str:
+    """``"mounted"`` from another repository we know holds it, else ``"sent"`` or ``"skipped"``."""
+    meter = Meter(counter, cancel)
+    session = None
+    if sources:
+        tried = mount_blob(client, dst.repository, blob.digest, sources, what)
+        if tried.mounted:
+            meter.advance_to(blob.size)
+            return "mounted"
+        session = tried.session
     path = store.blob_path(blob.digest)
-    return upload_blob(client, repository, blob.digest, blob.size, path, Meter(counter, cancel), what)
+    sent = upload_blob(client, dst.repository, blob.digest, blob.size, path, meter, what, session)
+    if session and not sent:
+        cancel_session(client, dst.repository, session, what)  # the blob was there after all
+    return "sent" if sent else "skipped"
 
 
 def _push_names(dst: Reference, digest: str, extra: Sequence[str]) -> list[str]:
@@ -244,6 +275,7 @@ def _pull_one(
             raise
     tags = [ref.tag] if ref.tag and not ref.digest else []
     store.put_manifest(ref.repo_key, data, tags)
+    BlobLocations(store.storage).record(ref.registry, ref.repository, [b.digest for b in blobs])
     return PullResult(
         reference=ref,
         digest=desc.digest,

@@ -76,12 +76,16 @@ def upload_blob(
     path: Path,
     meter: Meter,
     what: str,
+    session: str | None = None,
 ) -> bool:
-    """Upload ``path`` as blob ``digest`` unless the registry has it; ``True`` if bytes were sent."""
+    """Upload ``path`` as blob ``digest`` unless the registry has it; ``True`` if bytes were sent.
+
+    ``session`` is the Location of an upload session already open (one a refused mount started).
+    """
     if client.blob_exists(repository, digest, what):
         meter.advance_to(size)
         return False
-    job = _Job(client, repository, digest, size, path, meter, what)
+    job = _Job(client, repository, digest, size, path, meter, what, session)
     client.options.retry.run(job.attempt, what)
     meter.advance_to(size)
     return True
@@ -96,6 +100,7 @@ class _Job:
     path: Path
     meter: Meter
     what: str
+    opened: str | None = None  # an open session to use first
     attempts: int = 0
 
     def attempt(self) -> None:
@@ -103,7 +108,8 @@ class _Job:
         self.attempts += 1
         if self.attempts > 1 and self.client.blob_exists(self.repository, self.digest, self.what):
             return
-        session = self._start()
+        session = _Session(self.opened) if self.opened else self._start()
+        self.opened = None
         mode = upload_mode(self.client.registry, self.size, self.client.options.monolithic_limit)
         if mode == "monolithic" or self.size == 0:
             size, path, meter = self.size, self.path, self.meter

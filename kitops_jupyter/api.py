@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 NetworkOptions = reg.RegistryOptions
 PushResult = reg.PushResult
 RegistrySettings = reg.RegistrySettings
+Referrers = reg.Referrers
+Referrer = reg.Referrer
 
 PackResult = packer.PackResult
 ModelInfo = listing.ModelInfo
@@ -66,12 +68,17 @@ class RegistryStatus:
 
 @dataclass
 class ModelKitInfo:
-    """A ModelKit located in the store or a registry: reference, manifest, Kitfile (with digests)."""
+    """A ModelKit located in the store or a registry: reference, manifest, Kitfile (with digests).
+
+    ``referrers`` is filled by ``inspect(..., remote=True)``: what refers to it in its registry
+    (signatures, attestations, SBOMs); ``None`` when not asked.
+    """
 
     reference: Reference
     descriptor: Descriptor
     manifest: Manifest
     kitfile: Kitfile
+    referrers: Referrers | None = None
 
     @property
     def digest(self) -> str:
@@ -185,9 +192,17 @@ class Kit:
         return ModelKitInfo(ref, descriptor, manifest, self.store.read_kitfile(manifest))
 
     def inspect(self, reference: str | Reference, *, remote: bool = False) -> ModelKitInfo:
-        """Manifest and Kitfile of a ModelKit, local or (``remote=True``) without downloading layers."""
+        """Manifest and Kitfile of a ModelKit, local or (``remote=True``) without downloading layers.
+
+        Remote inspection also lists the ModelKit's referrers (``.referrers``).
+        """
         if not remote:
             return self.get(reference)
+        found = self._remote(reference)
+        found.referrers = self.referrers(found.reference.with_digest(found.digest))
+        return found
+
+    def _remote(self, reference: str | Reference) -> ModelKitInfo:
         kit = reg.fetch_modelkit(reference, options=self.network)
         return ModelKitInfo(kit.reference, kit.descriptor, kit.manifest, kit.kitfile)
 
@@ -197,9 +212,17 @@ class Kit:
 
         return read_readme(self.store, self.get(reference).manifest)
 
+    def referrers(self, reference: str | Reference) -> Referrers:
+        """What refers to a ModelKit in its registry: signatures, attestations, SBOMs.
+
+        The OCI 1.1 referrers API where the registry has it, else the ``sha256-<hex>`` referrers tag;
+        cosign's ``.sig``/``.att``/``.sbom`` tags are listed too.
+        """
+        return reg.fetch_referrers(reference, options=self.network)
+
     def info(self, reference: str, *, remote: bool = False) -> Kitfile:
         """The Kitfile of a ModelKit (``kit info``)."""
-        return self.inspect(reference, remote=remote).kitfile
+        return (self._remote(reference) if remote else self.get(reference)).kitfile
 
     def diff(self, first: str, second: str, *, data: bool = False) -> listing.ManifestDiff | DataDiff:
         """Compare two ModelKits by layers and annotations; ``local://`` / ``remote://`` pick the side.
@@ -257,11 +280,12 @@ class Kit:
     def _resolve_any(self, reference: str) -> ModelKitInfo:
         for prefix, remote in (("local://", False), ("remote://", True)):
             if reference.startswith(prefix):
-                return self.inspect(reference[len(prefix) :], remote=remote)
+                rest = reference[len(prefix) :]
+                return self._remote(rest) if remote else self.get(rest)
         ref = _parse(reference)
         if self.store.find(ref) is not None or ref.is_local_only:
             return self.get(reference)
-        return self.inspect(reference, remote=True)
+        return self._remote(reference)
 
     def unpack(
         self,
@@ -296,7 +320,7 @@ class Kit:
                 progress=progress,
                 store=self.store,
             )
-            return self.inspect(reference, remote=True)
+            return self._remote(reference)
         found = self.get(reference)
         parsed = parse_filters(list(filters))
         how: dict[str, Any] = {
@@ -646,6 +670,7 @@ init = _delegate("init")
 pack = _delegate("pack")
 list_modelkits = _delegate("list")
 inspect = _delegate("inspect")
+referrers = _delegate("referrers")
 info = _delegate("info")
 diff = _delegate("diff")
 unpack = _delegate("unpack")
@@ -687,6 +712,8 @@ __all__ = [
     "NotFound",
     "PackResult",
     "PushResult",
+    "Referrer",
+    "Referrers",
     "RegistrySettings",
     "RegistryStatus",
     "SignResult",
@@ -713,6 +740,7 @@ __all__ = [
     "pull",
     "push",
     "push_detail",
+    "referrers",
     "registry_settings",
     "remove",
     "save_registry_settings",

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, format_list, push_detail
+from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, Referrers, format_list, push_detail
 from ..core import listing, mediatypes
 from ..core.kitfile import Kitfile, dump_kitfile, layer_entries
 from ..core.manifest import Descriptor, Manifest
@@ -146,6 +146,7 @@ class ModelKitResult(_Result):
     references: list[Reference] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # printed when they happened; kept for code
     kit_text: str | None = None  # exactly what kit prints for this verb, when it prints something
+    referrers: Referrers | None = None  # remote inspect: signatures, attestations, SBOMs
 
     @classmethod
     def from_pack(cls, result: PackResult) -> ModelKitResult:
@@ -158,8 +159,9 @@ class ModelKitResult(_Result):
     @classmethod
     def from_info(cls, action: str, info: ModelKitInfo, kit_text: str | None = None) -> ModelKitResult:
         return cls(
-            action, info.reference, info.digest, info.manifest, info.kitfile, [info.reference], [], kit_text
-        )
+            action, info.reference, info.digest, info.manifest, info.kitfile, [info.reference], [], kit_text,
+            info.referrers,
+        )  # fmt: skip
 
     @property
     def pinned(self) -> str:
@@ -182,10 +184,30 @@ class ModelKitResult(_Result):
 
     def text(self) -> str:
         if self.kit_text is not None:
-            return self.kit_text
+            return self.kit_text  # kit's output byte for byte (JSON for inspect); referrers are in the HTML
         lines = [f"{self.action} {self.names()}", f"  pinned: {self.pinned}"]
         lines += _text_table(("TYPE", "PATH", "SIZE", "DIGEST"), self._rows())
         lines.append(f"  {len(self.manifest.layers)} layers, {listing.format_size(self.size)}")
+        return "\n".join(lines) + "\n" + self._referrers_text()
+
+    def _referrer_rows(self) -> list[tuple[str, str, str, str]]:
+        items = self.referrers.items if self.referrers is not None else []
+        return [(r.kind, r.artifact_type or r.media_type, short_digest(r.digest), r.found_by) for r in items]
+
+    def _referrers_summary(self) -> str:
+        found = self.referrers
+        if found is None:
+            return ""
+        how = "referrers API" if found.api else "referrers tag schema (the registry has no referrers API)"
+        return f"Referrers: {len(found.items)} (looked up through the {how})"
+
+    def _referrers_text(self) -> str:
+        if self.referrers is None:
+            return ""
+        lines = [
+            self._referrers_summary(),
+            *_text_table(("KIND", "ARTIFACT TYPE", "DIGEST", "FOUND BY"), self._referrer_rows()),
+        ]
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
@@ -196,6 +218,15 @@ class ModelKitResult(_Result):
             + _html_table(("type", "path", "size", "digest"), self._rows())
             + f"<div>{len(self.manifest.layers)} layers, {listing.format_size(self.size)}</div>"
             + (f"<details><summary>Kitfile</summary>{_pre(kitfile)}</details>" if kitfile else "")
+            + self._referrers_html()
+        )
+
+    def _referrers_html(self) -> str:
+        if self.referrers is None:
+            return ""
+        table = _html_table(("kind", "artifact type", "digest", "found by"), self._referrer_rows())
+        return f"<div>{html.escape(self._referrers_summary())}</div>" + (
+            table if self.referrers.items else ""
         )
 
 

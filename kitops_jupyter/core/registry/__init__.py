@@ -11,6 +11,7 @@ from __future__ import annotations
 from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_credentials
 from .client import RegistryClient, RegistryOptions
 from .login import login, logout
+from .referrers import Referrer, Referrers, fetch_referrers
 from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
 from .settings import RegistrySettings, forget_settings, load_settings, save_settings
@@ -24,6 +25,8 @@ __all__ = [
     "Credentials",
     "PullResult",
     "PushResult",
+    "Referrer",
+    "Referrers",
     "RegistryClient",
     "RegistryOptions",
     "RegistrySettings",
@@ -31,6 +34,7 @@ __all__ = [
     "RetryPolicy",
     "StreamingPush",
     "fetch_modelkit",
+    "fetch_referrers",
     "find_credentials",
     "forget_settings",
     "load_settings",

@@ -398,7 +398,8 @@ def _describe_scope(scope: str) -> str:
     """``repository:team/x:pull,push`` -> ``pull,push access to team/x``."""
     kind, _, rest = scope.partition(":")
     name, _, actions = rest.rpartition(":")
-    return f"{actions} access to {name}" if kind == "repository" and name else scope
+    ordered = ",".join(sorted(actions.split(",")))  # registries list them in any order
+    return f"{ordered} access to {name}" if kind == "repository" and name else scope
 
 
 def pull_scope(repository: str) -> str:

@@ -27,6 +27,7 @@ from ..digest import hex_of
 from ..reference import Reference
 from .client import RegistryClient, RegistryOptions, pull_scope
 from .retry import Transient
+from .transfer import remote_reference
 
 log = logging.getLogger("kitops_jupyter.registry")
 
@@ -102,8 +103,6 @@ def referrers_tag(digest: str) -> str:
 
 def fetch_referrers(reference: Reference | str, *, options: RegistryOptions | None = None) -> Referrers:
     """Referrers of the ModelKit at ``reference`` (a tag is resolved to its digest first)."""
-    from .transfer import remote_reference
-
     ref, _ = remote_reference(reference, "referrers")
     what = f"referrers of {ref}"
     with RegistryClient(ref.registry, options) as client:

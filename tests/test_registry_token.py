@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kitops_jupyter.core.registry import fetch_modelkit, login, pull, push, remote_list
+from kitops_jupyter.core.registry.challenge import merge_scopes, parse_challenge
 from kitops_jupyter.core.store import LocalStore
 from kitops_jupyter.errors import AuthenticationFailed, Denied
 from tests.matrix_fixtures import TokenRegistry
@@ -117,3 +118,16 @@ def test_token_expiring_between_blobs_of_one_push(
     refused_stale = "invalid_token" in caplog.text
     assert refused_stale is not announced
     assert pull(LocalStore(tmp_path / "dst"), ref, options=token_registry.options("reader")).digest == digest
+
+
+def test_challenge_parsing_and_scope_merging() -> None:
+    raw = (
+        'Bearer realm="http://127.0.0.1:1/token",service="reg",'
+        'scope="repository:prod/x:push,pull repository:team/x:pull",error="insufficient_scope"'
+    )
+    challenge = parse_challenge(raw)
+    assert challenge.scheme == "bearer" and challenge.params["realm"] == "http://127.0.0.1:1/token"
+    assert challenge.scopes == ["repository:prod/x:push,pull", "repository:team/x:pull"]
+    assert challenge.error == "insufficient_scope"
+    ours = ["repository:prod/x:pull,push", "repository:team/x:pull"]
+    assert merge_scopes([*challenge.scopes, *ours]) == ["repository:prod/x:pull,push", "repository:team/x:pull"]

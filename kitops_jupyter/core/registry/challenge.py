@@ -131,7 +131,7 @@ class Authenticator:
         if urlsplit(realm).scheme not in ("http", "https"):
             return None
         wanted = [s for s in scope.split() if s.count(":") >= 2]  # our own need, when the challenge omits it
-        scopes = list(dict.fromkeys([*challenge.scopes, *wanted]))
+        scopes = merge_scopes([*challenge.scopes, *wanted])
         params = [("service", challenge.params["service"])] if "service" in challenge.params else []
         params += [("scope", s) for s in scopes]
         creds = self._credentials()
@@ -149,6 +149,18 @@ class Authenticator:
             ) from None
         with answer:
             return _read_token(answer, realm, creds, self.registry, what, started)
+
+
+def merge_scopes(scopes: list[str]) -> list[str]:
+    """One scope per resource with the union of its actions, sorted (registries list them in any
+    order: ``push,pull`` and ``pull,push`` are one scope)."""
+    merged: dict[str, set[str]] = {}
+    for scope in scopes:
+        resource, _, actions = scope.rpartition(":")
+        if not resource:
+            continue
+        merged.setdefault(resource, set()).update(a for a in actions.split(",") if a)
+    return [f"{resource}:{','.join(sorted(actions))}" for resource, actions in merged.items()]
 
 
 def _read_token(

@@ -44,10 +44,10 @@ def mount_blob(
             session = None
         query = urlencode({"mount": digest, "from": source})
         try:
-            response = client.send(
+            response = client.request(
                 "POST", f"{url}?{query}", scope=mount_scope(repository, source), what=what, ok=(201, 202)
             )
-        except (RegistryError, Transient) as exc:  # refused or failed: the plain upload decides
+        except RegistryError as exc:  # refused, or failing after retries: the plain upload decides
             log.debug("%s: mount of %s from %s not possible: %s", what, digest, source, exc)
             continue
         response.close()

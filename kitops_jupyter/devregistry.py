@@ -172,7 +172,9 @@ def start_registry(
     log = root / "registry.log"
     for _ in range(3 if port == 0 else 1):
         chosen = port or free_port()
-        config = write_config(root, chosen, tls=tls, htpasswd=htpasswd, client_ca=client_ca, extra=extra_config)
+        config = write_config(
+            root, chosen, tls=tls, htpasswd=htpasswd, client_ca=client_ca, extra=extra_config
+        )
         with open(log, "ab") as out:
             process = subprocess.Popen(
                 [binary, "serve", str(config)], stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import re
+import select
 import shutil
 import subprocess
 import sys
@@ -200,7 +202,7 @@ def test_flags_and_exit_codes(tmp_path: Path, cli: Callable[..., Run]) -> None:
     assert "should not be specified" in cli("remove", "a:b", "--all", expect=1).err
     assert "cannot use --all or --force with --remote" in cli("remove", "--all", "--remote", expect=1).err
     assert 'for "--tls-verify" flag' in cli("pull", "x/y:z", "--tls-verify=maybe", expect=1).err
-    assert "client certificates" in cli("pull", "127.0.0.1:1/x/y:z", "--cert", "c.pem", expect=1).err
+    assert "c.pem does not exist" in cli("pull", "127.0.0.1:1/x/y:z", "--cert", "c.pem", expect=1).err
     assert re.match(r"Version: \d+\.\d+\.\d+\n", ok("version").out)
 
 
@@ -313,3 +315,50 @@ def test_login_reads_stdin_and_never_echoes(
     assert "Logged out" in ok("logout", host).out
     after = cli("push", remote, "--tls-cert", ca, expect=1)
     assert secret not in after.err
+
+
+def test_client_certificate_flags(
+    mtls_registry: RegistryServer, repo_name: str, tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    assert mtls_registry.client_cert is not None
+    cert, key = (str(p) for p in mtls_registry.client_cert)
+    ca, remote = str(mtls_registry.ca_file), f"{mtls_registry.registry}/{repo_name}:v1"
+    digest = saved_digest(cli("pack", str(make_project(tmp_path / "p")), "-t", remote))
+    refused = cli("push", remote, "--tls-cert", ca, expect=1)
+    assert "client certificate" in refused.err
+    pushed = ok("push", remote, "--tls-cert", ca, "--cert", cert, "--key", key)
+    assert pushed.out.endswith(f"Pushed {digest}\n")
+
+
+def test_login_asks_with_a_hidden_prompt_on_a_terminal(tls_registry: RegistryServer, tmp_path: Path) -> None:
+    """A real terminal (pty) as the command's controlling terminal: the typed password is not echoed."""
+    assert KITJ is not None
+    user, secret = tls_registry.username, tls_registry.password
+    argv = [KITJ, "login", tls_registry.registry, "-u", user, "--tls-cert", str(tls_registry.ca_file)]
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: its controlling terminal is the pty
+        os.execv(argv[0], argv)
+    seen = _read_until(terminal, b"Password: ")
+    os.write(terminal, secret.encode() + b"\n")
+    seen += _read_until(terminal, None)
+    _, status = os.waitpid(pid, 0)
+    os.close(terminal)
+    text = seen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text
+    assert "Log in successful" in text and secret not in text
+
+
+def _read_until(fd: int, marker: bytes | None, timeout: float = 120.0) -> bytes:
+    """Read a terminal until ``marker`` appears (or, with None, until the other side closes)."""
+    data = b""
+    while marker is None or marker not in data:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        assert ready, f"no output for {timeout} s; got {data!r}"
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data

@@ -30,10 +30,6 @@ class Session:
 
     def kit(self) -> api.Kit:
         args = self.args
-        if getattr(args, "cert", None) or getattr(args, "key", None):
-            raise InvalidArgument(
-                "--cert/--key (client certificates) are not supported by kitj; use kit for mTLS"
-            )
         if getattr(args, "proxy", None):
             os.environ["HTTPS_PROXY"] = os.environ["HTTP_PROXY"] = args.proxy
         network = api.NetworkOptions(
@@ -41,6 +37,8 @@ class Session:
             tls_verify=getattr(args, "tls_verify", True),
             ca_bundle=getattr(args, "tls_cert", None),
             concurrency=getattr(args, "concurrency", 5),
+            client_cert=getattr(args, "cert", None),
+            client_key=getattr(args, "key", None),
         )
         home = Path(args.config).resolve() if args.config else None
         self.console.debug(f"Using storage path: {(home or api.Kit().home) / 'storage'}")

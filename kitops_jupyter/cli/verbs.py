@@ -70,8 +70,8 @@ NETWORK = (
     opt("--tls-verify", dest="tls_verify", action="store_const", const=True, default=True,
         help="verify TLS certificates (default true; --tls-verify=false to skip)"),
     opt("--tls-cert", metavar="PEM", help="extra CA certificate(s) to trust"),
-    opt("--cert", metavar="PATH", help="client certificate (not supported: see docs/cli-conformance.md)"),
-    opt("--key", metavar="PATH", help="client certificate key (not supported)"),
+    opt("--cert", "--client-cert", dest="cert", metavar="PEM", help="client certificate for mutual TLS (default $KITOPS_CLIENT_CERT)"),
+    opt("--key", "--client-key", dest="key", metavar="PEM", help="the client certificate's key (default $KITOPS_CLIENT_KEY)"),
     opt("--concurrency", type=int, default=5, metavar="N", help="simultaneous uploads/downloads (default 5)"),
     opt("--proxy", metavar="URL", help="proxy for registry connections (overrides the environment)"),
 )  # fmt: skip

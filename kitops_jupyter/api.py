@@ -22,15 +22,18 @@ from .core import listing, packer, signing
 from .core import registry as reg
 from .core.datasetcache import cached_dataset_dir
 from .core.generate import GeneratedKitfile, generate_kitfile, write_init
-from .core.kitfile import Kitfile, dump_kitfile
+from .core.kitfile import Kitfile, dump_kitfile, parse_config_json, parse_kitfile, validate_kitfile
+from .core.layerrows import LayerRow, layer_row, layer_rows
 from .core.manifest import Descriptor, Manifest
 from .core.progress import ProgressCallback
 from .core.reference import Reference, display_name, parse_reference
 from .core.registry.auth import stored_logins
+from .core.secrets import SecretFinding, excluded_reason, format_finding
+from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
 from .core.unpack import parse_filters, unpack_modelkit
-from .errors import InvalidArgument, NotAModelKit, NotFound
+from .errors import InvalidArgument, NotAModelKit, NotFound, SecretsFound
 
 if TYPE_CHECKING:
     import pandas
@@ -111,10 +114,12 @@ class Kit:
         *,
         name: str = "",
         description: str = "",
-        author: str = "",
+        author: str | Sequence[str] = "",
         force: bool = False,
     ) -> GeneratedKitfile:
-        """Write a Kitfile for ``directory`` from its contents (``kit init``); secrets are left out."""
+        """Write a Kitfile for ``directory`` from its contents (``kit init``); secrets are left out.
+
+        ``author`` is one name or a list of names (``package.authors``)."""
         generated = generate_kitfile(Path(directory), name=name, description=description, author=author)
         write_init(Path(directory), generated, force=force)
         return generated
@@ -132,6 +137,7 @@ class Kit:
         cache: bool = True,
         push: bool = False,
         use_model_pack: bool = False,
+        allow_secrets: bool = False,
     ) -> PackResult:
         """Pack ``directory`` into the local store (``kit pack DIR -t TAG -f KITFILE``).
 
@@ -140,6 +146,10 @@ class Kit:
         the tag must name a registry: each layer streams there while it is packed, then the ModelKit
         is pushed (``PackResult.pushed``); the local store holds it as after a plain pack.
         ``use_model_pack`` writes a CNCF ModelPack (model-spec) ModelKit (``--use-model-pack``).
+
+        What would be packed is scanned for secrets first: a finding raises ``SecretsFound`` (its
+        ``findings`` list them, redacted) and nothing is written nor sent, unless ``allow_secrets=True``.
+        Files the scan could not read are listed in the result's ``unscanned``.
         """
         how = {
             "tag": tag,
@@ -150,6 +160,7 @@ class Kit:
             "warn": warn,
             "cache": cache,
             "use_model_pack": use_model_pack,
+            "allow_secrets": allow_secrets,
         }
         if not push:
             return packer.pack(Path(directory), self.store, **how)  # type: ignore[arg-type]
@@ -701,10 +712,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+# Besides the verbs: the value types and display helpers the adapters (magics, panel, server) need;
+# they reach the core only through this module (tests/test_architecture.py).
 __all__ = [
     "DataDiff",
+    "Descriptor",
     "Kit",
     "KitFileSystem",
+    "Kitfile",
+    "LayerRow",
+    "Manifest",
     "ManifestDiff",
     "ModelInfo",
     "ModelKitInfo",
@@ -712,18 +729,28 @@ __all__ = [
     "NotFound",
     "PackResult",
     "PushResult",
+    "Reference",
     "Referrer",
     "Referrers",
     "RegistrySettings",
     "RegistryStatus",
+    "RemoveResult",
+    "SecretFinding",
+    "SecretScan",
+    "SecretsFound",
     "SignResult",
+    "UnscannedFile",
     "Verification",
     "default_kit",
     "describe_verification",
     "diff",
     "diff_text",
+    "display_name",
     "display_reference",
+    "dump_kitfile",
+    "excluded_reason",
     "forget_registry_settings",
+    "format_finding",
     "format_list",
     "format_size",
     "generate_key_pair",
@@ -732,11 +759,16 @@ __all__ = [
     "inspect",
     "inspect_text",
     "kitfile_text",
+    "layer_row",
+    "layer_rows",
     "list_modelkits",
     "load_dataset",
     "login",
     "logout",
     "pack",
+    "parse_config_json",
+    "parse_kitfile",
+    "parse_reference",
     "pull",
     "push",
     "push_detail",
@@ -744,8 +776,10 @@ __all__ = [
     "registry_settings",
     "remove",
     "save_registry_settings",
+    "scan_for_secrets",
     "sign",
     "tag",
     "unpack",
+    "validate_kitfile",
     "verify",
 ]

@@ -10,6 +10,7 @@ purpose. Programmer errors stay ordinary ``RuntimeError``/``TypeError``.
     ├── InvalidReference      a ModelKit reference that does not parse
     ├── InvalidArgument       a bad option or combination of options
     ├── PackError             the context directory cannot be packed as asked
+    │   └── SecretsFound      what would be packed looks like it holds secrets (allow to go on)
     ├── NotFound              a ModelKit, tag, blob or file that is not there
     ├── StoreError            the local store is unreadable or inconsistent
     ├── IntegrityError        content does not match its digest or declared size
@@ -40,6 +41,7 @@ __all__ = [
     "PackError",
     "RegistryError",
     "RegistryUnreachable",
+    "SecretsFound",
     "SignatureError",
     "StoreError",
     "UnpackError",
@@ -86,6 +88,24 @@ class InvalidArgument(KitError):
 
 class PackError(KitError):
     """The context directory or Kitfile cannot be packed as asked."""
+
+
+class SecretsFound(PackError):
+    """The pack was stopped because what it would publish looks like it holds secrets.
+
+    ``findings`` lists each one as ``path:line: kind: redacted excerpt`` (never the secret) and
+    ``unscanned`` the files that could not be read, so a front end can show them before offering to
+    pack anyway (``allow_secrets=True``).
+    """
+
+    def __init__(self, message: str, *, findings: list[str], unscanned: list[str]) -> None:
+        super().__init__(message)
+        self.findings = findings
+        self.unscanned = unscanned
+
+    @property
+    def details(self) -> dict[str, list[str]]:
+        return {"findings": list(self.findings), "unscanned": list(self.unscanned)}
 
 
 class NotFound(KitError):

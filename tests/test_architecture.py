@@ -1,6 +1,7 @@
 """Layering rules, checked on the source: the core imports no adapter and no Jupyter package; the
-adapters (magics, panel, server, cli) never import each other (the package root composes them); the
-command line is a thin adapter over ``api`` that imports nothing from the core."""
+adapters (magics, panel, server, cli) never import each other (the package root composes them) and
+reach the core only through ``api`` (plus ``errors`` and the shared adapter helpers), never ``core``
+directly; the command line imports nothing but ``api``, ``errors`` and ``progress_display``."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kitops_jupyter"
 ADAPTERS = ("magics", "panel", "server", "cli")
+# What an adapter may import from this package besides itself: the public API, the error family, the
+# helpers shared by the front ends, and the package root (version, show_panel).
+ADAPTER_MAY_IMPORT = ("api", "errors", "capture", "datasets", "progress_display", "_version")
 JUPYTER = ("IPython", "ipywidgets", "traitlets", "tornado", "jupyter_server", "ipykernel", "comm")
 
 
-def _imports(path: Path) -> set[str]:
-    """Absolute module names imported by ``path`` (relative imports resolved against the package)."""
-    module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+def _imports(path: Path, module: str = "") -> set[str]:
+    """Absolute module names imported by ``path`` (relative imports resolved against the package);
+    ``module`` is the file's dotted name, derived from its place in the package when not given."""
+    module = module or ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
     package = module.rsplit(".", 1)[0] if path.name != "__init__.py" else module.removesuffix(".__init__")
     found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -149,3 +154,22 @@ def test_the_package_has_no_import_cycles() -> None:
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+def _package_imports(path: Path) -> set[str]:
+    """This package's modules imported by ``path``, without the ``kitops_jupyter.`` prefix."""
+    return {n.removeprefix("kitops_jupyter.") for n in _imports(path) if n.startswith("kitops_jupyter.")}
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS)
+def test_adapters_reach_the_core_only_through_the_api(adapter: str) -> None:
+    for path in _modules(adapter):
+        for name in _package_imports(path):
+            top = name.split(".")[0]
+            allowed = top in (adapter, *ADAPTER_MAY_IMPORT) or name in ("__version__", "show_panel")
+            assert allowed, f"{adapter}/{path.name} imports kitops_jupyter.{name}; import it from kitops_jupyter.api"
+
+
+def test_the_adapter_rule_sees_a_direct_core_import(tmp_path: Path) -> None:
+    """The rule's parser resolves relative imports, so ``from ..core.x import y`` is caught."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ..core.listing import format_size\n", encoding="utf-8")
+    assert "kitops_jupyter.core.listing" in _imports(probe, "kitops_jupyter.magics.probe")

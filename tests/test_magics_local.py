@@ -322,3 +322,44 @@ def test_kit_panel_shows_the_panel_handed_in_by_the_package_root(
 
     assert run(ip, "panel") is None  # it displays itself; returning it too would show it twice
     assert FALLBACK_TEXT in capsys.readouterr().out  # a terminal shell shows the panel's text form
+
+
+# -- arguments that must not echo, and repeatable authors ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "login 127.0.0.1:5999 -u ada S3cr3tPassw0rd",
+        "login 127.0.0.1:5999 S3cr3tPassw0rd -u ada extra",
+        "login 127.0.0.1:5999 -u ada --password S3cr3tPassw0rd",
+        "login 127.0.0.1:5999 -u ada --concurrency S3cr3tPassw0rd",
+    ],
+)
+def test_login_never_echoes_a_stray_word_that_may_be_a_password(ip: InteractiveShell, line: str) -> None:
+    with pytest.raises(UsageError) as info:
+        run(ip, line)
+    assert "S3cr3tPassw0rd" not in str(info.value)
+    assert "%kit login" in str(info.value)
+
+
+def test_other_verbs_still_name_a_stray_argument(ip: InteractiveShell) -> None:
+    with pytest.raises(UsageError, match="unexpected argument 'extra'"):
+        run(ip, "tag a:v1 b:v1 extra")
+
+
+def test_init_author_is_repeatable_and_gives_one_list(ip: InteractiveShell, tmp_path: Path) -> None:
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "train.py").write_text("print(1)\n")
+    run(ip, "init proj --author Ada --author 'Grace Hopper'")
+    text = (tmp_path / "proj" / "Kitfile").read_text()
+    assert "  authors: [Ada, Grace Hopper]\n" in text
+    assert api.parse_kitfile(text).package.authors == ["Ada", "Grace Hopper"]  # reads back
+
+
+@pytest.mark.parametrize(("author", "expected"), [("Ada", ["Ada"]), (["Ada", "Bob"], ["Ada", "Bob"]), ("", [])])
+def test_api_init_takes_one_author_or_a_list(tmp_path: Path, author: str | list[str], expected: list[str]) -> None:
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "train.py").write_text("print(1)\n")
+    generated = api.Kit(tmp_path / "home").init(tmp_path / "p", author=author)
+    assert generated.kitfile.package.authors == expected

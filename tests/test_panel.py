@@ -373,3 +373,24 @@ def test_cancel_stops_an_operation_and_a_new_one_clears_the_old_result(panel: Ki
     panel.wait()
     assert (panel.result.text, panel.result.ok) == ("Push cancelled", False)
     assert panel.progress_box.children == ()
+
+
+def test_pack_stops_on_secrets_and_offers_pack_anyway(panel: KitPanel) -> None:
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    (panel.directory / "settings.py").write_text(f'TOKEN = "{token}"\n')
+    panel.refresh()
+    _pick(panel, "team/leaky:v1")
+    panel.file_boxes["settings.py"].value = True
+    assert panel.pack_anyway.layout.display == "none"
+    panel.buttons["Pack"].click()
+    panel.wait()
+    assert not panel.result.ok and "pack stopped" in panel.result.text
+    assert "settings.py:1: github-token: ghp_…" in panel.result.text and token not in panel.result.text
+    assert panel.pack_anyway.layout.display == ""  # the confirm step, after the findings are listed
+    with pytest.raises(KitError):
+        api.Kit().get("team/leaky:v1")
+    panel.pack_anyway.click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert api.Kit().get("team/leaky:v1").digest
+    assert panel.pack_anyway.layout.display == "none"

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kitops_jupyter.core import secrets
-from kitops_jupyter.core.secrets import (
-    SecretFinding,
-    excluded_reason,
-    format_finding,
-    redact,
-    scan_for_secrets,
-)
+from kitops_jupyter.core import secretscan
+from kitops_jupyter.core.secrets import SecretFinding, excluded_reason, format_finding, redact
+from kitops_jupyter.core.secretscan import scan_for_secrets
 
 # Built by concatenation so this test file itself does not look like it holds live credentials.
 AWS_ID = "AKIA" + "Q3EXAMPLE7ZXCVBN"
@@ -37,7 +32,7 @@ def scan(tmp_path: Path, files: dict[str, str | bytes]) -> list[SecretFinding]:
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
-    return scan_for_secrets([tmp_path], tmp_path)
+    return scan_for_secrets([tmp_path], tmp_path).findings
 
 
 def kinds(findings: list[SecretFinding]) -> list[tuple[str, int, str]]:
@@ -242,20 +237,53 @@ def test_no_false_positives_in_code(tmp_path: Path) -> None:
     assert found == []
 
 
-def test_binary_and_large_files_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_binary_files_are_reported_not_skipped_silently(tmp_path: Path) -> None:
     (tmp_path / "weights.bin").write_bytes(b"\0\1\2" + GH_TOKEN.encode())
-    (tmp_path / "big.txt").write_text(f"token: {GH_TOKEN}\n" + "x" * 200)
-    monkeypatch.setattr(secrets, "MAX_SCAN_BYTES", 100)
-    assert scan_for_secrets([tmp_path], tmp_path) == []
-    monkeypatch.setattr(secrets, "MAX_SCAN_BYTES", 10_000)
-    assert kinds(scan_for_secrets([tmp_path], tmp_path)) == [("big.txt", 1, "github-token")]
+    (tmp_path / "notes.txt").write_text(f"token: {GH_TOKEN}\n")
+    result = scan_for_secrets([tmp_path], tmp_path)
+    assert kinds(result.findings) == [("notes.txt", 1, "github-token")]
+    assert [(u.path, u.reason) for u in result.unscanned] == [("weights.bin", "binary")]
 
 
-def test_streams_long_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(secrets, "_LINE_LIMIT", 64)
-    text = "a" * 300 + "\n" + "b" * 100 + f" {GH_TOKEN} \n"
+def test_unreadable_files_are_reported(tmp_path: Path) -> None:
+    result = secretscan.scan_files([("gone.txt", tmp_path / "gone.txt")])
+    assert result.findings == [] and [u.path for u in result.unscanned] == ["gone.txt"]
+    assert result.unscanned[0].reason.startswith("unreadable: ")
+
+
+@pytest.mark.parametrize("block", [64, 100, 1 << 20])
+def test_streams_long_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int) -> None:
+    monkeypatch.setattr(secretscan, "BLOCK_CHARS", block)
+    text = "a" * 300 + "\n" + "b" * 100 + f" {GH_TOKEN} \n" + "c\n" * 80 + f"k = {HF_TOKEN}\n"
     found = scan(tmp_path, {"long.txt": text})
-    assert kinds(found) == [("long.txt", 2, "github-token")]
+    assert kinds(found) == [("long.txt", 2, "github-token"), ("long.txt", 83, "huggingface-token")]
+
+
+def test_large_csv_is_streamed_not_skipped(tmp_path: Path) -> None:
+    """A token near the end of a 66 MiB CSV is found, and the scan's memory does not grow with the file."""
+    import tracemalloc
+
+    row = "1234,5678,abcdefgh,ijklmnop,qrstuvwx,0.125,0.250\n"
+    blocks = (66 << 20) // (len(row) * 1000) + 1
+    path = tmp_path / "big.csv"
+    with path.open("w") as fh:
+        for _ in range(blocks):
+            fh.write(row * 1000)
+        fh.write(f"9,9,{GH_TOKEN},x,y,0,0\n")
+    assert path.stat().st_size > 66 << 20
+    tracemalloc.start()
+    try:
+        found = scan_for_secrets([path], tmp_path).findings
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert kinds(found) == [("big.csv", blocks * 1000 + 1, "github-token")]
+    assert peak < 16 << 20, f"peak {peak} bytes"
+
+
+def test_csv_with_a_nul_byte_is_read_as_text(tmp_path: Path) -> None:
+    found = scan(tmp_path, {"export.csv": b"id,note\n1,\0broken\n2," + GH_TOKEN.encode() + b"\n"})
+    assert kinds(found) == [("export.csv", 3, "github-token")]
 
 
 def test_files_directories_and_symlinks(tmp_path: Path) -> None:
@@ -264,8 +292,8 @@ def test_files_directories_and_symlinks(tmp_path: Path) -> None:
     (tmp_path / "b.txt").write_text(f"y = {HF_TOKEN}\n")
     (tmp_path / "link.txt").symlink_to(tmp_path / "b.txt")
     by_file = scan_for_secrets([tmp_path / "b.txt", tmp_path / "link.txt", tmp_path / "missing"], tmp_path)
-    assert kinds(by_file) == [("b.txt", 1, "huggingface-token")]
-    assert kinds(scan_for_secrets([tmp_path / "sub"], tmp_path)) == [("sub/a.txt", 1, "github-token")]
+    assert kinds(by_file.findings) == [("b.txt", 1, "huggingface-token")]
+    assert kinds(scan_for_secrets([tmp_path / "sub"], tmp_path).findings) == [("sub/a.txt", 1, "github-token")]
 
 
 # ---- redaction -----------------------------------------------------------------------------------------------
@@ -290,5 +318,121 @@ def test_excerpts_name_kind_and_redacted_value(tmp_path: Path) -> None:
 def test_pathological_lines_scan_in_linear_time(tmp_path: Path) -> None:
     lines = ["a_" * 300_000, "token=" * 100_000, "x_password " * 50_000, "A=" + " " * 500_000 + "b"]
     (tmp_path / ".env").write_text("\n".join(lines) + "\n")
-    found = {(f.kind, f.line) for f in scan_for_secrets([tmp_path], tmp_path)}
+    found = {(f.kind, f.line) for f in scan_for_secrets([tmp_path], tmp_path).findings}
     assert found == {("dotenv-file", 0), ("credential-assignment", 2)}  # and it finished
+
+
+# ---- AWS secret access keys without a keyword --------------------------------------------------------------
+
+SHA1 = "3f786850e387550fdab836ed7e6dc881de23001b"  # 40 hex characters: a digest, not a key
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        ({"keys.csv": f"user,id,key\nbob,{AWS_ID},{AWS_SECRET}\n"}, [("keys.csv", 2, "aws-access-key-id"), ("keys.csv", 2, "aws-secret-access-key")]),
+        ({"s3.py": f'creds = (\n    "{AWS_ID}",\n    "{AWS_SECRET}",\n)\n'}, [("s3.py", 2, "aws-access-key-id"), ("s3.py", 3, "aws-secret-access-key")]),
+        ({"s3.py": f'secret_value = (\n    "{AWS_SECRET}",\n    "{AWS_ID}",\n)\n'}, [("s3.py", 2, "aws-secret-access-key"), ("s3.py", 3, "aws-access-key-id")]),
+        ({".aws/credentials": f"[prod]\nkey_id={AWS_ID[:3]}\nvalue={AWS_SECRET}\n"}, [(".aws/credentials", 3, "aws-secret-access-key")]),
+    ],
+)
+def test_aws_secret_next_to_an_access_key_id(
+    tmp_path: Path, files: dict[str, str], expected: list[tuple[str, int, str]]
+) -> None:
+    found = scan(tmp_path, files)
+    assert kinds(found) == expected
+    assert_no_leak(found)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{AWS_SECRET}\n",  # no access key id anywhere
+        f"{AWS_ID}\n\n\n\n\n{AWS_SECRET}\n",  # five lines away
+        f"{AWS_ID},{SHA1}\n",  # a hex digest next to an id
+        f"{AWS_ID},{AWS_SECRET}x\n",  # 41 characters: not a key
+    ],
+)
+def test_lone_40_character_values_without_an_id_nearby_are_not_aws_secrets(tmp_path: Path, text: str) -> None:
+    found = scan(tmp_path, {"data.txt": text})
+    assert "aws-secret-access-key" not in {f.kind for f in found}
+
+
+def test_aws_pair_across_a_block_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(secretscan, "BLOCK_CHARS", 64)
+    text = "x\n" * 40 + f"{AWS_ID}\n" + "y" * 70 + "\n" + f"{AWS_SECRET}\n"
+    found = scan(tmp_path, {"pair.txt": text})
+    assert kinds(found) == [("pair.txt", 41, "aws-access-key-id"), ("pair.txt", 43, "aws-secret-access-key")]
+
+
+# ---- every pattern: one positive, one near miss -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "positive", "negative", "kind"),
+    [
+        ("k.txt", PRIVATE_KEY, "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n", "private-key"),
+        ("k.txt", f"id {AWS_ID}\n", f"id {AWS_ID[:-1]}\n", "aws-access-key-id"),
+        ("k.txt", f"x {GH_TOKEN}\n", f"x {GH_TOKEN[:20]}\n", "github-token"),
+        ("k.txt", f"x {GH_PAT}\n", "x github_pat_short\n", "github-token"),
+        ("k.txt", f"x {HF_TOKEN}\n", f"x {HF_TOKEN[:12]}\n", "huggingface-token"),
+        ("k.txt", f"x {SLACK_TOKEN}\n", "x xoxb-1234\n", "slack-token"),
+        ("k.txt", "https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop\n",
+         "https://hooks.slack.com/services/T0\n", "slack-webhook"),
+        ("k.ini", f"aws_secret_access_key = {AWS_SECRET}\n", 'aws_secret_access_key = "YOUR_SECRET_KEY"\n',
+         "aws-secret-access-key"),
+        ("config.json", f'{{"auth": "{DOCKER_AUTH}"}}\n', '{"auth": ""}\n', "docker-auth"),
+        (".netrc", f"machine r login me password {PASSWORD}\n", "machine r login me\n", "netrc-password"),
+        ("k.yaml", f"password: {PASSWORD}\n", "password: ${DB_PASSWORD}\n", "credential-assignment"),
+        (".env", f"SERVICE_KEY_X={PASSWORD}\n", "SERVICE_KEY_X=\n", "dotenv-value"),
+        ("keys.csv", f"{AWS_ID},{AWS_SECRET}\n", f"{AWS_ID},{SHA1}\n", "aws-secret-access-key"),
+    ],
+)
+def test_every_pattern_has_a_positive_and_a_negative(
+    tmp_path: Path, name: str, positive: str, negative: str, kind: str
+) -> None:
+    (tmp_path / "yes").mkdir()
+    (tmp_path / "no").mkdir()
+    assert kind in {f.kind for f in scan(tmp_path / "yes", {name: positive})}
+    assert kind not in {f.kind for f in scan(tmp_path / "no", {name: negative})}
+
+
+# ---- Parquet ------------------------------------------------------------------------------------------------
+
+
+def test_parquet_string_columns_are_scanned(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "id": list(range(5000)),
+            "note": ["fine"] * 4999 + [f"token {GH_TOKEN}"],
+            "key_id": [None] * 4000 + [AWS_ID] + [None] * 999,
+            "value": [""] * 4000 + [AWS_SECRET] + [""] * 999,
+            "clean": ["nothing here"] * 5000,
+        }
+    )
+    pq.write_table(table, tmp_path / "rows.parquet", row_group_size=1000)
+    result = scan_for_secrets([tmp_path], tmp_path)
+    got = sorted((f.line, f.column, f.kind) for f in result.findings)
+    assert got == [(4001, "key_id", "aws-access-key-id"), (4001, "value", "aws-secret-access-key"),
+                   (5000, "note", "github-token")]  # fmt: skip
+    assert "column 'note' row:5000" in format_finding(next(f for f in result.findings if f.column == "note"))
+    assert result.unscanned == []
+    assert_no_leak(result.findings)
+
+
+def test_parquet_without_secrets_and_with_nested_or_broken_data(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"n": [1, 2], "s": ["a", "b"]}), tmp_path / "clean.parquet")
+    pq.write_table(pa.table({"tags": [["x"], ["y"]]}), tmp_path / "nested.parquet")
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1" + b"\0" * 20)
+    result = scan_for_secrets([tmp_path], tmp_path)
+    assert result.findings == []
+    reasons = {u.path: u.reason for u in result.unscanned}
+    assert set(reasons) == {"broken.parquet", "nested.parquet"}
+    assert reasons["nested.parquet"] == "nested Parquet columns not scanned: tags"
+    assert reasons["broken.parquet"].startswith("unreadable Parquet file")

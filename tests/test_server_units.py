@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from kitops_jupyter import errors
+from kitops_jupyter.api import Descriptor, layer_row
 from kitops_jupyter.server import errormap
 from kitops_jupyter.server.context import OutsideRoot, resolve_inside
 from kitops_jupyter.server.jobs import JobManager
-from kitops_jupyter.server.views import _layer_kind, _reference
+from kitops_jupyter.server.views import _reference
 
 SERVER_DIR = Path(errormap.__file__).parent
 
@@ -32,10 +33,11 @@ SERVER_DIR = Path(errormap.__file__).parent
         (errors.RegistryUnreachable("x"), 502),
         (errors.NotAModelKit("x"), 502),
         (errors.StoreError("x"), 500),
-        (errors.IntegrityError("x"), 500),
-        (errors.PackError("x"), 500),
-        (errors.UnpackError("x"), 500),
-        (errors.UnsafeArchive("x"), 500),
+        (errors.IntegrityError("x"), 422),
+        (errors.PackError("x"), 400),
+        (errors.SecretsFound("x", findings=["a.py:1: github-token: ghp_…"], unscanned=[]), 409),
+        (errors.UnpackError("x"), 409),
+        (errors.UnsafeArchive("x"), 422),
         (errors.KitError("x"), 500),
         (OutsideRoot("x"), 403),
         (ValueError("x"), 500),
@@ -45,6 +47,18 @@ def test_every_error_family_maps_to_its_status(error: Exception, status: int) ->
     assert errormap.status_for(error) == status
     body = errormap.error_body(error)
     assert body["status"] == status and body["error"] == type(error).__name__ and body["hint"]
+
+
+def test_user_errors_get_their_own_hint_not_the_server_log() -> None:
+    for error in (errors.PackError("x"), errors.UnpackError("x"), errors.UnsafeArchive("x"), errors.StoreError("x")):
+        assert "server log" not in errormap.error_body(error)["hint"], error
+
+
+def test_secrets_found_carries_its_findings_for_a_pack_anyway_step() -> None:
+    found = errors.SecretsFound("pack stopped", findings=["a.py:1: github-token: ghp_…"], unscanned=["w.bin (binary)"])
+    body = errormap.error_body(found)
+    assert body["details"] == {"findings": ["a.py:1: github-token: ghp_…"], "unscanned": ["w.bin (binary)"]}
+    assert "details" not in errormap.error_body(errors.PackError("x"))
 
 
 def test_error_body_keeps_the_kit_message_and_marks_unexpected_errors() -> None:
@@ -125,11 +139,15 @@ def test_resolve_inside_refuses_symlinks_out(tmp_path: Path) -> None:
         resolve_inside(tmp_path / "root", "door")
 
 
+def _kind(media_type: str) -> str:
+    return layer_row(Descriptor(media_type, "sha256:" + "0" * 64, 1)).type
+
+
 def test_layer_kinds_and_references() -> None:
-    assert _layer_kind("application/vnd.kitops.modelkit.model.v1.tar+gzip") == "model"
-    assert _layer_kind("application/vnd.kitops.modelkit.dataset.v1.tar") == "dataset"
-    assert _layer_kind("application/vnd.cncf.model.weight.v1.tar") == "model"
-    assert _layer_kind("application/octet-stream") == "layer"
+    assert _kind("application/vnd.kitops.modelkit.model.v1.tar+gzip") == "model"
+    assert _kind("application/vnd.kitops.modelkit.dataset.v1.tar") == "dataset"
+    assert _kind("application/vnd.cncf.model.weight.v1.tar") == "model"
+    assert _kind("application/octet-stream") == "other"
     assert _reference("org/m", "v1", "sha256:ab") == "org/m:v1"
     assert _reference("org/m", "", "sha256:ab") == "org/m@sha256:ab"
     assert _reference("<none>", "", "sha256:ab") == "sha256:ab"

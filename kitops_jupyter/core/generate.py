@@ -18,6 +18,7 @@ import fnmatch
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -302,8 +303,17 @@ class _Generator:
             self.skill_package(listing)
 
 
-def _empty_kitfile(name: str, description: str, author: str) -> kf.Kitfile:
-    package = kf.Package(name=name, description=description, authors=[author] if author else [])
+def _authors(author: str | Sequence[str]) -> list[str]:
+    """``package.authors`` from one name (kit's ``--author``) or several; empty names are dropped."""
+    names = [author] if isinstance(author, str) else list(author)
+    for each in names:
+        if not isinstance(each, str):
+            raise InvalidArgument(f"author {each!r} is not a string; give a name or a list of names")
+    return [each.strip() for each in names if each.strip()]
+
+
+def _empty_kitfile(name: str, description: str, author: str | Sequence[str]) -> kf.Kitfile:
+    package = kf.Package(name=name, description=description, authors=_authors(author))
     return kf.Kitfile(manifest_version="1.0.0", package=package)
 
 
@@ -335,9 +345,15 @@ def _kitignore_lines(root: Path, out: kf.Kitfile, left_out: list[LeftOut]) -> li
 
 
 def generate_kitfile(
-    directory: Path, *, name: str = "", description: str = "", author: str = "", flavor: Flavor = "newest"
+    directory: Path,
+    *,
+    name: str = "",
+    description: str = "",
+    author: str | Sequence[str] = "",
+    flavor: Flavor = "newest",
 ) -> GeneratedKitfile:
-    """Generate a Kitfile for ``directory`` like ``kit init`` (see the module docstring)."""
+    """Generate a Kitfile for ``directory`` like ``kit init`` (see the module docstring); ``author``
+    is one name or a list of them (``package.authors``)."""
     root = Path(directory)
     if not root.is_dir():
         raise NotFound(f"cannot generate a Kitfile: {root} is not a directory")

@@ -118,6 +118,11 @@ class Manifest:
         return None
 
     @property
+    def created(self) -> str:
+        """The ``created`` annotation (RFC 3339), or ``""`` when the manifest has none."""
+        return (self.annotations or {}).get(mediatypes.ANNOTATION_CREATED, "")
+
+    @property
     def cli_version(self) -> str:
         """The ``cli-version`` annotation, or ``"unknown"`` like ``kit inspect``."""
         return (self.annotations or {}).get(mediatypes.ANNOTATION_CLI_VERSION) or "unknown"

@@ -28,6 +28,9 @@ from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
 from .parents import parent_chain, parent_reference
 from .progress import ByteProgress, ProgressCallback
 from .reference import Reference, parse_reference
+from .secretpolicy import enforce, scan_pack
+from .secrets import SecretFinding
+from .secretscan import UnscannedFile
 from .store import LocalStore
 
 if TYPE_CHECKING:
@@ -59,6 +62,8 @@ class PackResult:
     warnings: list[str] = field(default_factory=list)
     cached_layers: list[str] = field(default_factory=list)  # layer digests reused from the layer cache
     pushed: PushResult | None = None  # set by ``pack(push=True)``
+    secrets: list[SecretFinding] = field(default_factory=list)  # packed anyway (allow_secrets=True)
+    unscanned: list[UnscannedFile] = field(default_factory=list)  # files the secret scan could not read
 
     @property
     def digest(self) -> str:
@@ -90,6 +95,7 @@ def pack(
     cache: bool = True,
     layer_sink: OpenTee | None = None,
     use_model_pack: bool = False,
+    allow_secrets: bool = False,
 ) -> PackResult:
     """Pack ``context`` into ``store``; ``tag`` may hold several comma-separated tags (``repo:a,b``).
 
@@ -97,6 +103,8 @@ def pack(
     :mod:`.layercache`) reuses its stored blob without reading them; ``cache=False`` reads everything.
     ``layer_sink(media_type)`` gets each layer packed here (not the cached ones) as it is written.
     ``use_model_pack`` writes a CNCF ModelPack manifest and config instead of kit's (§2.5).
+    What would be packed is scanned for secrets first (cached layers too); a finding stops the pack with
+    :class:`~kitops_jupyter.errors.SecretsFound` before anything is written, unless ``allow_secrets``.
     """
     if compression not in mediatypes.COMPRESSIONS:
         choices = ", ".join(mediatypes.COMPRESSIONS)
@@ -110,7 +118,8 @@ def pack(
             warn(message)
 
     references = _references(tag)
-    kitfile = _load(context, kitfile_path, kitfile_text, note)
+    text, source = _kitfile_text(context, kitfile_path, kitfile_text)
+    kitfile = _load(text, source, note)
     _check_parent_chain(references, kitfile, store)
     if use_model_pack:
         from .modelpack_output import check_kitfile
@@ -118,6 +127,9 @@ def pack(
         check_kitfile(kitfile)
     rules = IgnoreRules.load(context)
     layers = _plan_layers(context, kitfile, _parent_paths(kitfile, store), rules, note)
+    files = [(e.name, e.path) for layer in layers for e in layer.entries if not e.is_dir]
+    scan = scan_pack(text, _shown_name(source, context), files)
+    enforce(scan, context, allow=allow_secrets, note=note)
     counter = ByteProgress(sum(layer.size for layer in layers) + _raw_size(context, kitfile), progress)
     writer = _LayerWriter(store, compression, counter, rules.patterns, cache, layer_sink)
     descriptors = [writer.write(layer) for layer in layers]
@@ -128,7 +140,10 @@ def pack(
     repo_key = references[0].repo_key if references else UNTAGGED_REPO
     tags = [ref.tag for ref in references]
     descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
-    return PackResult(descriptor, manifest, kitfile, references, warnings, writer.cached)
+    return PackResult(
+        descriptor, manifest, kitfile, references, warnings, writer.cached,
+        secrets=scan.findings, unscanned=scan.unscanned,
+    )  # fmt: skip
 
 
 def _manifest(kitfile: Kitfile, layers: list[Descriptor], store: LocalStore, use_model_pack: bool) -> Manifest:
@@ -191,20 +206,31 @@ def _references(tag: str | None) -> list[Reference]:
     return [ref] + [ref.with_tag(t) for t in extra]
 
 
-def _load(
-    context: Path, kitfile_path: Path | None, kitfile_text: str | None, note: Callable[[str], None]
-) -> Kitfile:
+STDIN_SOURCE = "Kitfile (stdin)"
+
+
+def _kitfile_text(context: Path, kitfile_path: Path | None, kitfile_text: str | None) -> tuple[str, str]:
+    """The Kitfile's text and where it came from (a path, or ``Kitfile (stdin)`` for given text)."""
     if kitfile_text is not None:
-        source = "Kitfile (stdin)"
-    else:
-        path = Path(kitfile_path) if kitfile_path else find_kitfile(context)
-        source = str(path)
-        try:
-            kitfile_text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise PackError(f"Kitfile {path} does not exist; create one with `kit init` or pass -f") from None
-        except UnicodeDecodeError as exc:
-            raise PackError(f"Kitfile {path} is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+        return kitfile_text, STDIN_SOURCE
+    path = Path(kitfile_path) if kitfile_path else find_kitfile(context)
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except FileNotFoundError:
+        raise PackError(f"Kitfile {path} does not exist; create one with `kit init` or pass -f") from None
+    except UnicodeDecodeError as exc:
+        raise PackError(f"Kitfile {path} is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+
+
+def _shown_name(source: str, context: Path) -> str:
+    """The Kitfile as findings name it: relative to the context when inside it."""
+    if source == STDIN_SOURCE:
+        return "Kitfile"
+    path = Path(source).resolve()
+    return path.relative_to(context).as_posix() if path.is_relative_to(context) else source
+
+
+def _load(kitfile_text: str, source: str, note: Callable[[str], None]) -> Kitfile:
     kitfile = parse_kitfile(kitfile_text, source=source)
     for message in validate_kitfile(kitfile, source=source):
         note(message)

@@ -1,11 +1,12 @@
-"""Secret-safe packaging: names never packed by default, and a scanner for secrets in file contents.
+"""Secret-safe packaging: names never packed by default, and the detectors for secrets in text.
 
 Two halves. :func:`excluded_reason` says, from a file or directory *name* alone, why it should stay out
 of a generated Kitfile (credentials files, VCS and cache directories, virtual environments, kit's OS
-junk list). :func:`scan_for_secrets` reads files that are about to be packed and reports lines that
-look like credentials: private keys, cloud and service tokens, literal password/token/api-key
-assignments, dotenv values, docker ``config.json`` auths, ``.netrc`` passwords, and the same inside
-notebook cells and outputs.
+junk list). :func:`scan_line` reports what in one line of text looks like a credential: private keys,
+cloud and service tokens, literal password/token/api-key assignments, dotenv values, docker
+``config.json`` auths, ``.netrc`` passwords; :func:`aws_secret_candidates` the 40-character AWS
+secret access keys that carry no keyword (trusted only next to an access key id, see
+:mod:`.secretscan`, which reads whole files, notebooks and Parquet columns with these detectors).
 
 A finding never carries the secret: its excerpt names the kind and shows at most the first four
 characters of a long value followed by ``…`` (values shorter than 12 characters are hidden entirely).
@@ -13,28 +14,24 @@ characters of a long value followed by ``…`` (values shorter than 12 character
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 __all__ = [
-    "MAX_SCAN_BYTES",
+    "CODE_SUFFIXES",
     "OS_JUNK_NAMES",
+    "LineMode",
     "SecretFinding",
+    "aws_key_id_in",
+    "aws_secret_candidates",
     "excluded_reason",
     "format_finding",
     "redact",
-    "scan_for_secrets",
+    "scan_line",
+    "scan_lines",
+    "triggered",
 ]
-
-MAX_SCAN_BYTES = 50 * 1024 * 1024  # larger files are not scanned
-_SNIFF_BYTES = 8192  # a NUL byte in this prefix marks a file as binary
-_LINE_LIMIT = 1 << 20  # read at most 1 MiB per line chunk so one huge line cannot exhaust memory
-_OVERLAP = 512  # characters of a cut line carried into its next piece
 
 # kit's own list (newest ``pkg/lib/filesystem/ignore/osfiles.go``), compared case-insensitively.
 OS_JUNK_NAMES = frozenset(
@@ -93,8 +90,9 @@ def excluded_reason(name: str, is_dir: bool) -> str | None:
 
 @dataclass(frozen=True)
 class SecretFinding:
-    """One suspected secret. ``line`` is 1-based (within the cell text for notebooks; 0 = whole file);
-    ``cell`` is the notebook cell index and ``in_output`` tells a cell's outputs from its source."""
+    """One suspected secret. ``line`` is 1-based (within the cell text for notebooks, the row for a
+    Parquet column; 0 = whole file); ``cell`` is the notebook cell index, ``in_output`` tells a cell's
+    outputs from its source, ``column`` names the Parquet column."""
 
     path: str
     line: int
@@ -102,6 +100,7 @@ class SecretFinding:
     excerpt_redacted: str
     cell: int | None = None
     in_output: bool = False
+    column: str | None = None
 
 
 def redact(value: str) -> str:
@@ -110,15 +109,18 @@ def redact(value: str) -> str:
 
 
 def format_finding(f: SecretFinding) -> str:
-    """``path:line: excerpt`` with the notebook cell when there is one (safe to print)."""
+    """``path:line: excerpt`` with the notebook cell or Parquet column when there is one (safe to print)."""
     where = f.path if f.cell is None else f"{f.path} cell {f.cell}{' output' if f.in_output else ''}"
+    if f.column is not None:
+        where = f"{f.path} column {f.column!r} row"
     return f"{where}:{f.line}: {f.excerpt_redacted}"
 
 
 # ---- line detectors ---------------------------------------------------------------------------------
 
+_AWS_KEY_ID = re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")
 _TOKEN_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("aws-access-key-id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("aws-access-key-id", _AWS_KEY_ID),
     ("github-token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b")),
     ("github-token", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,}\b")),
     ("huggingface-token", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
@@ -129,6 +131,24 @@ _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?----
 _AWS_SECRET = re.compile(
     r"(?i)aws_?secret_?(?:access_?)?key[\"']?\s*[:=]\s*[\"']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])"
 )
+# An AWS secret access key on its own: 40 base64 characters, standing alone.
+_BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+# A cheap first pass: only text holding one of these words (lower-cased) can match a detector of
+# scan_line, so most of a large file is skipped at the speed of a substring search (a case-insensitive
+# regex alternation is a hundred times slower). Keep in step with the detectors above and below.
+_TRIGGER_WORDS = (
+    "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "hf_", "xox", "hooks.slack",
+    "private key", "passw", "token", "secret", "api_key", "api-key", "apikey", "access_key", "access-key",
+    "accesskey", "auth",
+)  # fmt: skip
+
+
+def triggered(text: str) -> bool:
+    """Whether ``text`` may hold something :func:`scan_line` reports (false means it surely does not)."""
+    low = text.lower()
+    return any(word in low for word in _TRIGGER_WORDS)
+
+
 # A credential-naming key word right before ``=``/``:``; the rest of the key is found by looking back, so
 # matching stays linear even on megabyte-long lines.
 _KEYWORD = re.compile(r"(?i)(password|passwd|token|secret|api[_-]?key|apikey|access[_-]?key)[\"']?\s*[:=]\s*")
@@ -159,7 +179,7 @@ _PLACEHOLDERS = tuple(
     ]
 )
 # Suffixes whose unquoted right-hand sides are program expressions, not literals.
-_CODE_SUFFIXES = tuple(
+CODE_SUFFIXES = tuple(
     [
         ".py",
         ".ipynb",
@@ -191,16 +211,23 @@ def _is_placeholder(value: str) -> bool:
 
 
 @dataclass(frozen=True)
-class _Mode:
-    """How lines of one text are read: code (only quoted literals count), dotenv, netrc, docker."""
+class LineMode:
+    """How lines of one text are read: code (only quoted literals count), dotenv, netrc, docker, and
+    an AWS credentials file (any lone 40-character key counts). The special files are small and every
+    line of them is read; elsewhere only lines that :func:`triggered` picks."""
 
     code: bool = False
     dotenv: bool = False
     netrc: bool = False
     docker: bool = False
+    aws_credentials: bool = False
+
+    @property
+    def every_line(self) -> bool:
+        return self.dotenv or self.netrc or self.docker or self.aws_credentials
 
 
-def _specific(line: str, mode: _Mode) -> Iterator[tuple[str, str]]:
+def _specific(line: str, mode: LineMode) -> Iterator[tuple[str, str]]:
     """(kind, excerpt) for detectors that recognise a secret by its shape."""
     m = _PRIVATE_KEY.search(line)
     if m:
@@ -218,7 +245,7 @@ def _specific(line: str, mode: _Mode) -> Iterator[tuple[str, str]]:
             yield "netrc-password", f"netrc-password: password {redact(pw.group(1))}"
 
 
-def _generic(line: str, mode: _Mode) -> Iterator[tuple[str, str]]:
+def _generic(line: str, mode: LineMode) -> Iterator[tuple[str, str]]:
     """(kind, excerpt) for ``key = literal`` assignments whose key names a credential."""
     for m in _KEYWORD.finditer(line):
         head = _KEY_HEAD.search(line, max(0, m.start() - 64), m.start())
@@ -238,8 +265,9 @@ def _dotenv(line: str) -> Iterator[tuple[str, str]]:
         yield "dotenv-value", f"dotenv-value: {m.group(1)}={redact(value)}"
 
 
-def _scan_line(line: str, mode: _Mode) -> list[tuple[str, str]]:
-    """Specific detectors first; the generic and dotenv rules only when nothing specific matched."""
+def scan_line(line: str, mode: LineMode) -> list[tuple[str, str]]:
+    """(kind, excerpt) pairs: specific detectors first; the generic and dotenv rules only when nothing
+    specific matched. Excerpts never hold a secret (see :func:`redact`)."""
     found = list(_specific(line, mode))
     if not found:
         found = list(_generic(line, mode))
@@ -248,127 +276,31 @@ def _scan_line(line: str, mode: _Mode) -> list[tuple[str, str]]:
     return found
 
 
-def _scan_lines(lines: Iterable[str], mode: _Mode) -> Iterator[tuple[int, str, str]]:
+def scan_lines(lines: Iterable[str], mode: LineMode) -> Iterator[tuple[int, str, str]]:
+    """(line number, kind, excerpt) over short texts held in memory (notebook cells, a Kitfile)."""
+    lines = list(lines)
     for number, line in enumerate(lines, start=1):
-        for kind, excerpt in _scan_line(line, mode):
+        for kind, excerpt in scan_line(line, mode):
             yield number, kind, excerpt
+    near_ids = [n for n, line in enumerate(lines, start=1) if aws_key_id_in(line)]
+    for number, line in enumerate(lines, start=1):
+        if mode.aws_credentials or any(abs(number - n) <= AWS_NEAR_LINES for n in near_ids):
+            for kind, excerpt in aws_secret_candidates(line):
+                yield number, kind, excerpt
 
 
-# ---- files --------------------------------------------------------------------------------------------
+AWS_NEAR_LINES = 2  # a lone AWS secret counts within this many lines of an access key id
 
 
-def _mode_for(rel: str) -> _Mode:
-    name = rel.rsplit("/", 1)[-1].lower()
-    return _Mode(
-        code=name.endswith(_CODE_SUFFIXES),
-        dotenv=name == ".env" or name.startswith(".env.") or name.endswith(".env"),
-        netrc=name in (".netrc", "_netrc"),
-        docker=name == "config.json" or "/.docker/" in f"/{rel.lower()}",
-    )
+def aws_key_id_in(text: str) -> bool:
+    """Whether ``text`` holds an AWS access key id (``AKIA…``/``ASIA…``)."""
+    return ("AKIA" in text or "ASIA" in text) and _AWS_KEY_ID.search(text) is not None
 
 
-def _is_scannable(path: Path) -> bool:
-    try:
-        if path.stat().st_size > MAX_SCAN_BYTES:
-            return False
-        with path.open("rb") as fh:
-            return b"\0" not in fh.read(_SNIFF_BYTES)
-    except OSError:
-        return False
-
-
-def _numbered(path: Path) -> Iterator[tuple[int, str]]:
-    """Numbered lines of a text file, streamed. A line longer than ``_LINE_LIMIT`` arrives in pieces
-    with the same number; each piece repeats the previous piece's tail so no token is cut in two."""
-    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
-        number, tail = 1, ""
-        while chunk := fh.readline(_LINE_LIMIT):
-            yield number, tail + chunk
-            ended = chunk.endswith(("\n", "\r"))
-            number, tail = (number + 1, "") if ended else (number, chunk[-_OVERLAP:])
-
-
-def _scan_text_file(path: Path, rel: str) -> Iterator[SecretFinding]:
-    mode = _mode_for(rel)
-    if mode.dotenv:
-        yield SecretFinding(rel, 0, "dotenv-file", "dotenv-file: environment file, usually holds secrets")
-    seen: set[tuple[int, str, str]] = set()
-    for number, line in _numbered(path):
-        for kind, excerpt in _scan_line(line, mode):
-            if (number, kind, excerpt) not in seen:
-                seen.add((number, kind, excerpt))
-                yield SecretFinding(rel, number, kind, excerpt)
-
-
-def _cell_text(value: Any) -> str:
-    if isinstance(value, list):
-        return "".join(v for v in value if isinstance(v, str))
-    return value if isinstance(value, str) else ""
-
-
-def _output_texts(output: Any) -> Iterator[str]:
-    if not isinstance(output, dict):
-        return
-    yield _cell_text(output.get("text"))
-    yield "\n".join(t for t in output.get("traceback") or [] if isinstance(t, str))
-    data = output.get("data")
-    for mime, value in data.items() if isinstance(data, dict) else ():
-        if mime.endswith("json") and not isinstance(value, (str, list)):
-            yield json.dumps(value, indent=1)
-        elif mime.startswith("text/") or mime.endswith("json"):
-            yield _cell_text(value)
-
-
-def _scan_notebook(path: Path, rel: str) -> Iterator[SecretFinding]:
-    try:
-        with path.open("rb") as fh:
-            nb = json.load(fh)
-    except (OSError, ValueError):
-        yield from _scan_text_file(path, rel)  # not a valid notebook: read it as text
-        return
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    for index, cell in enumerate(cells if isinstance(cells, list) else []):
-        if not isinstance(cell, dict):
-            continue
-        source_mode = _Mode(code=cell.get("cell_type") == "code")
-        for number, kind, excerpt in _scan_lines(_cell_text(cell.get("source")).splitlines(), source_mode):
-            yield SecretFinding(rel, number, kind, excerpt, cell=index)
-        for output in cell.get("outputs") or []:
-            for text in _output_texts(output):
-                for number, kind, excerpt in _scan_lines(text.splitlines(), _Mode()):
-                    yield SecretFinding(rel, number, kind, excerpt, cell=index, in_output=True)
-
-
-def _files_under(path: Path) -> list[Path]:
-    """Regular files at or under ``path`` (symbolic links are not followed nor scanned)."""
-    if path.is_symlink() or not path.is_dir():
-        return [path] if path.is_file() and not path.is_symlink() else []
-    found = [Path(d, name) for d, _, names in os.walk(path) for name in names]
-    return [f for f in found if not f.is_symlink()]
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
-def scan_for_secrets(paths: Iterable[Path], root: Path) -> list[SecretFinding]:
-    """Scan files (directories are walked) for secrets; paths in findings are relative to ``root``.
-
-    Files larger than :data:`MAX_SCAN_BYTES`, binary files (a NUL byte in the first 8 KiB),
-    symbolic links and unreadable files are skipped. Notebooks are parsed and each cell's source and
-    outputs are scanned separately.
-    """
-    findings: list[SecretFinding] = []
-    files = {_relative(path, root): path for given in paths for path in _files_under(Path(given))}
-    for rel, path in sorted(files.items()):
-        if not _is_scannable(path):
-            continue
-        scan = _scan_notebook if rel.lower().endswith(".ipynb") else _scan_text_file
-        try:
-            findings.extend(scan(path, rel))
-        except OSError:
-            continue
-    return findings
+def aws_secret_candidates(line: str) -> Iterator[tuple[str, str]]:
+    """(kind, excerpt) for 40-character base64 values that look random (upper, lower and digits), as
+    AWS secret access keys do; only meaningful next to an access key id or in a credentials file."""
+    for m in _BASE64_40.finditer(line):
+        value = m.group(0)
+        if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value):
+            yield "aws-secret-access-key", f"aws-secret-access-key: {redact(value)}"

@@ -9,7 +9,6 @@ in an IPython profile); importing ``kitops_jupyter`` itself never imports IPytho
     handlers.py    kit's own verbs (one api call each)
     kernel.py      notebook verbs: Kitfile from the kernel, %%kitfile, load
     login.py       login/logout with a hidden password prompt
-    secretscan.py  stop a pack that would publish secrets
     context.py     Kit, network options and progress for one command
     results.py     what verbs return: text and HTML reprs
     completion.py  tab completion

@@ -9,10 +9,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..api import DataDiff, Kit, push_detail
-from ..core import listing
-from ..core.kitfile import dump_kitfile
-from ..core.reference import display_name
+from ..api import (
+    DataDiff,
+    Kit,
+    display_name,
+    dump_kitfile,
+    format_size,
+    inspect_text,
+    kitfile_text,
+    push_detail,
+)
 from ..errors import NotFound
 from .context import Context
 from .results import (
@@ -24,7 +30,6 @@ from .results import (
     PushedResult,
     short_digest,
 )
-from .secretscan import check_for_secrets
 
 __all__ = [
     "diff",
@@ -62,7 +67,7 @@ def init(ctx: Context, args: argparse.Namespace) -> KitfileResult:
     """``kit init DIR``: a Kitfile from the directory's files (secrets and junk left out)."""
     directory = args.directory or "."
     generated = ctx.kit(args).init(
-        directory, name=args.name or "", description=args.desc or "", author=args.author or "",
+        directory, name=args.name or "", description=args.desc or "", author=args.author or [],
         force=args.force,
     )  # fmt: skip
     notes = [f"left out {item.path}: {item.reason}" for item in generated.left_out]
@@ -73,11 +78,9 @@ def init(ctx: Context, args: argparse.Namespace) -> KitfileResult:
 def pack(ctx: Context, args: argparse.Namespace) -> object:
     """``kit pack DIR -t TAG`` (the verb table sends kernel options, ``--model``/``--dataset``, to ``kernel.py``)."""
     directory = Path(args.directory or ".")
-    if not args.allow_secrets:
-        check_for_secrets(directory, Path(args.file) if args.file else None, verb="pack")
     return pack_directory(
         ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache, push=args.push, args=args,
-        use_model_pack=args.use_model_pack,
+        use_model_pack=args.use_model_pack, allow_secrets=args.allow_secrets,
     )
 
 
@@ -92,10 +95,13 @@ def pack_directory(
     push: bool = False,
     args: argparse.Namespace | None = None,
     use_model_pack: bool = False,
+    allow_secrets: bool = False,
 ) -> ModelKitResult:
     """Pack with one progress display and a summary line; warnings are printed as they come.
 
-    ``push`` streams the layers to the tag's registry (the default registry if it names none)."""
+    ``push`` streams the layers to the tag's registry (the default registry if it names none).
+    The api's secret policy applies: a finding stops the pack (``SecretsFound`` lists them) unless
+    ``--allow-secrets`` was given."""
     if push and tag:
         tag = ctx.qualify(tag)
     with ctx.operation(f"Packing {tag or directory}{' and pushing' if push else ''}") as op:
@@ -103,6 +109,7 @@ def pack_directory(
             directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
             progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache, push=push,
             use_model_pack=use_model_pack,
+            allow_secrets=allow_secrets,
         )  # fmt: skip
         shown = ModelKitResult.from_pack(result)
         op.finish("Packed", shown.names(), result.digest, shown.size)
@@ -121,14 +128,14 @@ def inspect(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
     """``kit inspect REF [--remote]``: text is kit's JSON, HTML the layers table."""
     reference = ctx.qualify(args.reference) if args.remote else args.reference
     found = ctx.kit(args).inspect(reference, remote=args.remote)
-    kit_json = listing.inspect_json(found.digest, found.manifest, found.kitfile)
+    kit_json = inspect_text(found)
     return ModelKitResult.from_info("Inspected", found, kit_json)
 
 
 def info(ctx: Context, args: argparse.Namespace) -> KitfileResult:
     """``kit info REF [--remote]``: the Kitfile."""
     reference = ctx.qualify(args.reference) if args.remote else args.reference
-    return KitfileResult(listing.info_yaml(ctx.kit(args).info(reference, remote=args.remote)))
+    return KitfileResult(kitfile_text(ctx.kit(args).info(reference, remote=args.remote)))
 
 
 def _diff_side(ctx: Context, kit: Kit, reference: str) -> str:
@@ -169,7 +176,7 @@ def remove(ctx: Context, args: argparse.Namespace) -> None:
     for result in results:
         repo = display_name(result.repo_key)
         names = [f"{repo}:{tag}" for tag in result.untagged] or [f"{repo}@{short_digest(result.digest)}"]
-        freed = f", freed {listing.format_size(result.freed)}" if result.freed else ""
+        freed = f", freed {format_size(result.freed)}" if result.freed else ""
         ctx.say(f"Removed {', '.join(names)} ({short_digest(result.digest)}){freed}")
     if not results:
         ctx.say("Nothing to remove")

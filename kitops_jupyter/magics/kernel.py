@@ -20,14 +20,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..api import parse_kitfile, validate_kitfile
 from ..capture import atomic_target
 from ..capture.kitfile_builder import KernelCapture, build_kitfile_from_kernel
-from ..core.kitfile import parse_kitfile, validate_kitfile
 from ..errors import InvalidArgument
 from .context import Context
 from .handlers import pack_directory, prefer_local
 from .results import KitfileDraft, KitfileResult, ModelKitResult
-from .secretscan import check_for_secrets
 
 __all__ = ["init_from_kernel", "kitfile_cell", "load", "pack_from_kernel", "wants_kernel"]
 
@@ -138,9 +137,10 @@ def pack_from_kernel(ctx: Context, args: argparse.Namespace) -> KitfileDraft | M
         return _draft(ctx, args, directory, result.kitfile_text, warnings)
     for warning in warnings:
         ctx.say(f"warning: {warning}")
-    if not args.allow_secrets:
-        check_for_secrets(directory, verb="pack")
-    return pack_directory(ctx, directory, args.tag, None, args.compression, cache=not args.no_cache, push=args.push, args=args)
+    return pack_directory(
+        ctx, directory, args.tag, None, args.compression, cache=not args.no_cache, push=args.push, args=args,
+        allow_secrets=args.allow_secrets,
+    )
 
 
 def kitfile_cell(ctx: Context, args: argparse.Namespace, cell: str) -> KitfileResult | ModelKitResult:
@@ -154,9 +154,7 @@ def kitfile_cell(ctx: Context, args: argparse.Namespace, cell: str) -> KitfileRe
         for warning in warnings:
             ctx.say(f"warning: {warning}")
         return KitfileResult(cell, f"Saved {directory / 'Kitfile'}", warnings)
-    if not args.allow_secrets:
-        check_for_secrets(directory, verb="%%kitfile")
-    return pack_directory(ctx, directory, args.tag, None, args.compression)
+    return pack_directory(ctx, directory, args.tag, None, args.compression, allow_secrets=args.allow_secrets)
 
 
 def load(ctx: Context, args: argparse.Namespace) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
@@ -49,7 +50,10 @@ def did_you_mean(word: str, candidates: Iterable[str]) -> str:
 class KitArgumentParser(argparse.ArgumentParser):
     """``ArgumentParser`` for one ``%kit`` verb: raises instead of exiting, suggests flags."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, hide_values: bool = False, **kwargs: Any) -> None:
+        """``hide_values``: error messages never repeat a value from the line (login, where a stray
+        word may be a password)."""
+        self.hide_values = hide_values
         kwargs.setdefault("allow_abbrev", False)  # kit's flags are never abbreviated either
         kwargs.setdefault("add_help", True)
         super().__init__(*args, **kwargs)
@@ -60,6 +64,8 @@ class KitArgumentParser(argparse.ArgumentParser):
         raise HelpShown()
 
     def error(self, message: str) -> NoReturn:
+        if self.hide_values:  # argparse quotes the values it complains about
+            message = re.sub(r"(?<![A-Za-z])'[^']*'(?![A-Za-z])", "(value not shown)", message)
         raise ArgumentsError(f"{self.prog}: {message} (see {self.prog} --help)")
 
     def _print_message(self, message: str, file: Any = None) -> None:
@@ -82,6 +88,11 @@ class KitArgumentParser(argparse.ArgumentParser):
         if first.startswith("-") and first != "-":
             flag = first.split("=", 1)[0]
             return f"unknown option {flag}.{did_you_mean(flag, self.option_strings())}"
+        if self.hide_values:
+            return (
+                f"{len(extras)} unexpected argument(s), not shown: a stray word here may be a password, and a "
+                "password is never taken from the cell (if you typed a real one, change it)"
+            )
         return f"unexpected argument {first!r}" + (
             f" (and {len(extras) - 1} more)" if len(extras) > 1 else ""
         )

@@ -14,11 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..api import DataDiff, ModelKitInfo, PackResult, PushResult, Referrers, format_list, push_detail
-from ..core import listing, mediatypes
-from ..core.kitfile import Kitfile, dump_kitfile, layer_entries
-from ..core.manifest import Descriptor, Manifest
-from ..core.reference import Reference
+from .. import api
+from ..api import (
+    DataDiff,
+    Kitfile,
+    LayerRow,
+    Manifest,
+    ModelKitInfo,
+    PackResult,
+    PushResult,
+    Reference,
+    Referrers,
+    dump_kitfile,
+    format_list,
+    format_size,
+    layer_row,
+    layer_rows,
+    push_detail,
+)
 
 __all__ = [
     "DiffResult",
@@ -45,39 +58,6 @@ def short_digest(digest: str) -> str:
 def pinned(reference: Reference, digest: str) -> str:
     """The reference pinned by digest, as kit displays it (``localhost/`` dropped)."""
     return Reference(reference.registry, reference.repository, digest=digest).display()
-
-
-@dataclass(frozen=True)
-class LayerRow:
-    type: str
-    path: str
-    size: int
-    digest: str
-
-
-def _layer_paths(kitfile: Kitfile | None) -> dict[str, tuple[str, str]]:
-    paths: dict[str, tuple[str, str]] = {}
-    for base, entry in layer_entries(kitfile) if kitfile is not None else []:
-        layer = getattr(entry, "layer", None)
-        if layer is not None and layer.digest:
-            kind = "prompt" if type(entry).__name__ == "Prompt" else base
-            paths[layer.digest] = (kind, getattr(entry, "path", ""))
-    return paths
-
-
-def _layer_row(layer: Descriptor, known: dict[str, tuple[str, str]]) -> LayerRow:
-    notes = layer.annotations or {}
-    parsed = mediatypes.parse_layer_media_type(layer.media_type)
-    kind, path = known.get(layer.digest, (parsed[0] if parsed else "other", ""))
-    if notes.get(mediatypes.ANNOTATION_SUBTYPE) == "prompt":
-        kind = "prompt"
-    return LayerRow(kind, notes.get(mediatypes.ANNOTATION_FILEPATH, path), layer.size, layer.digest)
-
-
-def layer_rows(manifest: Manifest, kitfile: Kitfile | None) -> list[LayerRow]:
-    """One row per layer of ``manifest``, in manifest order."""
-    known = _layer_paths(kitfile)
-    return [_layer_row(layer, known) for layer in manifest.layers]
 
 
 # -- rendering helpers ---------------------------------------------------------------------------
@@ -176,7 +156,7 @@ class ModelKitResult(_Result):
         return sum(layer.size for layer in self.manifest.layers)
 
     def _rows(self) -> list[tuple[str, str, str, str]]:
-        return [(r.type, r.path, listing.format_size(r.size), short_digest(r.digest)) for r in self.layers]
+        return [(r.type, r.path, format_size(r.size), short_digest(r.digest)) for r in self.layers]
 
     def names(self) -> str:
         shown = [r.display() for r in self.references] or [self.reference.display()]
@@ -187,7 +167,7 @@ class ModelKitResult(_Result):
             return self.kit_text  # kit's output byte for byte (JSON for inspect); referrers are in the HTML
         lines = [f"{self.action} {self.names()}", f"  pinned: {self.pinned}"]
         lines += _text_table(("TYPE", "PATH", "SIZE", "DIGEST"), self._rows())
-        lines.append(f"  {len(self.manifest.layers)} layers, {listing.format_size(self.size)}")
+        lines.append(f"  {len(self.manifest.layers)} layers, {format_size(self.size)}")
         return "\n".join(lines) + "\n" + self._referrers_text()
 
     def _referrer_rows(self) -> list[tuple[str, str, str, str]]:
@@ -216,7 +196,7 @@ class ModelKitResult(_Result):
             f"<div><strong>{html.escape(self.action)}</strong> {_code(self.names())}</div>"
             f"<div>pinned: {_code(self.pinned)}</div>"
             + _html_table(("type", "path", "size", "digest"), self._rows())
-            + f"<div>{len(self.manifest.layers)} layers, {listing.format_size(self.size)}</div>"
+            + f"<div>{len(self.manifest.layers)} layers, {format_size(self.size)}</div>"
             + (f"<details><summary>Kitfile</summary>{_pre(kitfile)}</details>" if kitfile else "")
             + self._referrers_html()
         )
@@ -267,7 +247,7 @@ class PushedResult(_Result):
 class ModelKitList(_Result):
     """``kit list``: the table (or JSON with ``--format json``)."""
 
-    infos: list[listing.ModelInfo]
+    infos: list[api.ModelInfo]
     format: str = "table"
 
     def __len__(self) -> int:
@@ -322,12 +302,12 @@ class KitfileDraft(_Result):
     def text(self) -> str:
         lines = [f"Kitfile from the kernel, written to {self.directory}/Kitfile:", ""]
         lines += self.kitfile_text.rstrip("\n").splitlines()
-        lines += ["", "Files:"] + [f"  {path}  {listing.format_size(size)}" for path, size in self.files]
+        lines += ["", "Files:"] + [f"  {path}  {format_size(size)}" for path, size in self.files]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join([*lines, "", self.next_step]) + "\n"
 
     def html(self) -> str:
-        files = _html_table(("file", "size"), [(p, listing.format_size(s)) for p, s in self.files])
+        files = _html_table(("file", "size"), [(p, format_size(s)) for p, s in self.files])
         return (
             f"<div><strong>Kitfile from the kernel</strong>, written to {_code(self.directory + '/Kitfile')}</div>"
             + _pre(self.kitfile_text)
@@ -341,19 +321,19 @@ class KitfileDraft(_Result):
 class DiffResult(_Result):
     """``kit diff A B``: kit's text, and a table of shared and unique layers."""
 
-    diff: listing.ManifestDiff
+    diff: api.ManifestDiff
     first: str
     second: str
 
     def text(self) -> str:
-        return listing.format_diff(self.diff, self.first, self.second)
+        return api.diff_text(self.diff, self.first, self.second)
 
     def html(self) -> str:
         if self.diff.identical:
             return "<div>ModelKits are identical</div>"
         groups = (("both", self.diff.shared), (self.first, self.diff.only_a), (self.second, self.diff.only_b))
         rows = [
-            (where, _layer_row(layer, {}).type, listing.format_size(layer.size), short_digest(layer.digest))
+            (where, layer_row(layer).type, format_size(layer.size), short_digest(layer.digest))
             for where, layers in groups
             for layer in layers
         ]

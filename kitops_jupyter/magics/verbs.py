@@ -50,6 +50,7 @@ class Verb:
     run: Handler | None
     examples: tuple[str, ...] = ()
     notebook_only: bool = False
+    hide_values: bool = False  # never repeat a word of the line in an error (it may be a password)
 
 
 def _positive(value: str) -> int:
@@ -203,7 +204,7 @@ _VERB_LIST = (
         opt("-p", "--password", action=login.RefusePassword, help="refused: a cell is saved, so a password never goes in it"),
         opt("--password-stdin", action="store_true", help="read the password from the kernel's input prompt (hidden; the default)"),
         *NETWORK,
-    ), login.login, ("%kit login 127.0.0.1:5050 -u alice",)),
+    ), login.login, ("%kit login 127.0.0.1:5050 -u alice",), hide_values=True),
     Verb("logout", "Forget the stored credentials for a registry", (
         opt("registry", nargs="?", metavar="REGISTRY", complete="registry", help="host[:port]"),
     ), login.logout, ("%kit logout 127.0.0.1:5050",)),
@@ -280,6 +281,7 @@ def build_parser(verb: Verb) -> KitArgumentParser:
         description=verb.summary,
         epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        hide_values=verb.hide_values,
     )
     for option in verb.options:
         parser.add_argument(*option.flags, **option.kwargs)

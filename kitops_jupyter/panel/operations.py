@@ -16,7 +16,6 @@ from typing import Any
 
 from .. import api
 from ..capture.kitfile_builder import build_kitfile_from_kernel
-from ..core.secrets import format_finding, scan_for_secrets
 from ..errors import InvalidArgument
 from ..progress_display import format_size, format_summary
 from . import state as st
@@ -50,8 +49,13 @@ class Operations:
     def kit(self) -> api.Kit:
         return self._kit if self._kit is not None else api.default_kit()
 
-    def pack(self, state: st.PanelState, progress: Progress | None = None) -> Outcome:
-        """Capture the picked objects, stage the picked files, and pack them tagged with the reference."""
+    def pack(
+        self, state: st.PanelState, progress: Progress | None = None, *, allow_secrets: bool = False
+    ) -> Outcome:
+        """Capture the picked objects, stage the picked files, and pack them tagged with the reference.
+
+        The api's secret policy applies: ``SecretsFound`` (listing the findings) unless ``allow_secrets``.
+        """
         reference = _required(state.reference, "a target reference (such as 127.0.0.1:5000/team/model:v1)")
         if not (state.dataframes or state.models or state.files):
             raise InvalidArgument("nothing is ticked: tick at least one DataFrame, model or file to pack")
@@ -61,11 +65,10 @@ class Operations:
         with staging_dir(self.directory) as staging:
             text = self._kitfile_text(state, staging, warnings)
             stage_files(self.directory, staging, state.files)
-            found = scan_for_secrets([staging / rel for rel in state.files], staging)
-            warnings += [f"possible secret: {format_finding(f)}" for f in found]
             result = self.kit.pack(
-                staging, tag=reference, kitfile_text=text, progress=progress, warn=warnings.append
-            )
+                staging, tag=reference, kitfile_text=text, progress=progress, warn=warnings.append,
+                allow_secrets=allow_secrets,
+            )  # fmt: skip
         size = sum(layer.size for layer in result.manifest.layers)
         summary = format_summary("Packed", reference, result.digest, size, time.monotonic() - started)
         return Outcome(summary, text, warnings + [w for w in result.warnings if w not in warnings])

@@ -23,11 +23,10 @@ from typing import Any
 
 import yaml
 
+from ..api import dump_kitfile, excluded_reason, parse_config_json
 from ..capture import file_stem
 from ..capture.dataframes import describe_frame, find_dataframes
 from ..capture.models import find_models, framework_of
-from ..core.kitfile import dump_kitfile, parse_config_json
-from ..core.secrets import excluded_reason
 from ..errors import InvalidArgument, KitError
 
 __all__ = [

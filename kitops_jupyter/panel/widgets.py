@@ -99,6 +99,11 @@ class KitPanel:
             n: w.Button(description=n, icon=i, button_style="primary")
             for n, i in zip(names, icons, strict=True)
         }
+        self.pack_anyway = w.Button(
+            description="Pack anyway", icon="exclamation-triangle", button_style="danger",
+            tooltip="Pack although the secret scan found what is listed above", layout=w.Layout(display="none"),
+        )  # fmt: skip
+        self.pack_anyway.on_click(lambda _b: self.runner.guard("Pack", lambda: self.pack(allow_secrets=True)))
         self.refresh_button = w.Button(
             description="Refresh", icon="refresh", tooltip="Rescan variables and files"
         )
@@ -147,7 +152,7 @@ class KitPanel:
             layout=w.Layout(width="45%"),
         )  # fmt: skip
         kitfile = w.VBox([_header("Kitfile"), self.kitfile_view], layout=w.Layout(width="55%"))
-        buttons = w.HBox([*self.buttons.values(), self.refresh_button])
+        buttons = w.HBox([*self.buttons.values(), self.pack_anyway, self.refresh_button])
         options = w.VBox([
             self.push_to,
             w.HBox([self.unpack_dir, self.overwrite, self.load_dataset, self.load_variable]),
@@ -226,11 +231,20 @@ class KitPanel:
 
     # -- buttons -----------------------------------------------------------------------------------
 
-    def pack(self) -> None:
+    def pack(self, allow_secrets: bool = False) -> None:
+        """Pack; when the secret scan stops it, the result line lists the findings and a "Pack anyway"
+        button appears (the confirm step: it packs the same selection with ``allow_secrets``)."""
         snapshot = self.state()
-        self.runner.start(
-            "Pack", lambda row: self.ops.pack(snapshot, row), self._packed, self.buttons["Pack"]
-        )
+        self.pack_anyway.layout.display = "none"
+
+        def work(row: Any) -> Outcome:
+            try:
+                return self.ops.pack(snapshot, row, allow_secrets=allow_secrets)
+            except api.SecretsFound:
+                self.pack_anyway.layout.display = ""
+                raise
+
+        self.runner.start("Pack", work, self._packed, self.buttons["Pack"])
 
     def _packed(self, outcome: Outcome) -> str:
         if outcome.kitfile_text is not None:

@@ -2,7 +2,8 @@
 
 Every failure the REST API reports, from a handler or from a background job, has the body
 ``{"message", "error", "hint", "status"}``: ``message`` is the ``KitError`` text unchanged (the same
-words the magics and the panel show), ``error`` the class name, ``hint`` what to try next.
+words the magics and the panel show), ``error`` the class name, ``hint`` what to try next; errors that
+carry structured details (``SecretsFound``: ``findings``, ``unscanned``) add them as ``details``.
 This module imports no Jupyter package, so jobs and tests use it directly.
 """
 
@@ -13,19 +14,26 @@ from typing import Any
 from ..errors import (
     AuthenticationFailed,
     Denied,
+    IntegrityError,
     InvalidArgument,
     InvalidReference,
     KitError,
     KitfileError,
     NotFound,
+    PackError,
     RegistryError,
+    SecretsFound,
+    UnpackError,
+    UnsafeArchive,
 )
 from .uihints import sidebar_words
 
-# Most specific first: AuthenticationFailed and Denied are RegistryErrors.
+# Most specific first: SecretsFound is a PackError; AuthenticationFailed and Denied are RegistryErrors.
 _STATUS: list[tuple[type[KitError] | tuple[type[KitError], ...], int]] = [
     (NotFound, 404),
-    ((InvalidArgument, InvalidReference, KitfileError), 400),
+    ((SecretsFound, UnpackError), 409),
+    ((InvalidArgument, InvalidReference, KitfileError, PackError), 400),
+    ((UnsafeArchive, IntegrityError), 422),
     (AuthenticationFailed, 401),
     (Denied, 403),
     (RegistryError, 502),
@@ -36,6 +44,9 @@ _HINTS: dict[int, str] = {
     400: "Correct the request: references look like registry/repository:tag.",
     401: "Log in to this registry in KitOps Settings (the gear).",
     403: "Your registry account is not allowed to do this; ask the registry's owner for access.",
+    409: "Resolve the conflict named in the message (remove the listed secrets, or pack anyway with "
+    "allowSecrets; unpack into an empty folder or with overwrite), then try again.",
+    422: "The ModelKit's content is damaged or unsafe and was not used; pull it again or ask its publisher.",
     502: "Check the registry address, that it is running and reachable from the Jupyter server.",
     500: "See the Jupyter server log for details.",
 }
@@ -66,12 +77,16 @@ def error_body(exc: BaseException, *, status: int | None = None, hint: str | Non
     words = sidebar_words(exc)
     if words is not None:  # the sidebar's own controls, not a CLI flag, in the advice
         message, hint = words[0], hint or words[1]
-    return {
+    body: dict[str, Any] = {
         "message": message,
         "error": type(exc).__name__,
         "hint": hint or getattr(exc, "hint", None) or _HINTS.get(code, _HINTS[500]),
         "status": code,
     }
+    details = getattr(exc, "details", None) if isinstance(exc, KitError) else None
+    if isinstance(details, dict):  # e.g. the findings of SecretsFound, for a "pack anyway" step
+        body["details"] = details
+    return body
 
 
 def http_error_body(status: int, message: str, hint: str | None = None) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import tornado.web
 from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
+from .. import api
 from .._version import __version__
 from ..errors import InvalidArgument, KitError
 from . import views
@@ -74,15 +75,36 @@ class KitopsHandler(APIHandler):
         return data
 
     def text(self, data: dict[str, Any], name: str, default: str | None = None) -> str:
-        """A string field of the body or query; a missing required one is ``InvalidArgument``."""
+        """A string field of the body or query; a missing required one is ``InvalidArgument``, and so
+        is any with a NUL byte (no path or reference holds one)."""
         value = data.get(name, default)
         if not isinstance(value, str) or (default is None and not value.strip()):
             raise InvalidArgument(f"missing or invalid {name!r}: give it as a non-empty string")
+        if "\0" in value:
+            raise InvalidArgument(f"{name!r} contains a NUL byte; give a plain path or reference")
         return value.strip()
+
+    def reference(self, data: dict[str, Any], name: str, *, optional: bool = False) -> str:
+        """A reference field, checked before any job starts (``InvalidReference`` -> 400 at once)."""
+        value = self.text(data, name, "" if optional else None)
+        if value:
+            api.parse_reference(value)
+        return value
+
+    def flag_field(self, data: dict[str, Any], name: str) -> bool:
+        """A boolean field of the body (absent = false); anything but true/false is ``InvalidArgument``."""
+        value = data.get(name, False)
+        if not isinstance(value, bool):
+            raise InvalidArgument(f"{name!r} must be true or false")
+        return value
 
     def query(self, name: str) -> str:
         """A required query argument (``InvalidArgument`` when missing or empty)."""
         return self.text({name: self.get_query_argument(name, "")}, name)
+
+    def folder(self, data: dict[str, Any], name: str = "path") -> Any:
+        """A folder field, resolved inside the server's root (``OutsideRoot`` -> 403)."""
+        return self.ctx.folder(self.text(data, name, ""))
 
     def flag(self, name: str) -> bool:
         return self.get_query_argument(name, "false").lower() in ("1", "true", "yes")
@@ -148,13 +170,18 @@ class TagsHandler(KitopsHandler):
 class PackHandler(KitopsHandler):
     @tornado.web.authenticated
     def post(self) -> None:
+        """Pack a folder; a secret-scan finding fails the job with 409 ``SecretsFound`` and its
+        ``details.findings``, unless ``allowSecrets`` is true (the sidebar's "Pack anyway")."""
         data = self.body()
-        folder = self.ctx.folder(self.text(data, "path", ""))
-        tag = self.text(data, "tag", "") or None
+        folder = self.folder(data)
+        tag = self.reference(data, "tag", optional=True) or None
+        allow = self.flag_field(data, "allowSecrets")
+        if not folder.is_dir():
+            raise api.NotFound(f"folder {self.ctx.display(folder)!r} does not exist in the server's root")
         shown, kit = self.ctx.display(folder), self.ctx.kit
 
         def work(progress: Progress) -> dict[str, Any]:
-            return views.pack_result(kit.pack(folder, tag=tag, progress=progress), shown)
+            return views.pack_result(kit.pack(folder, tag=tag, progress=progress, allow_secrets=allow), shown)
 
         self.start_job("pack", tag or shown or "/", work)
 
@@ -163,8 +190,8 @@ class PushHandler(KitopsHandler):
     @tornado.web.authenticated
     def post(self) -> None:
         data = self.body()
-        source = self.text(data, "source")
-        destination = self.text(data, "destination", "") or None
+        source = self.reference(data, "source")
+        destination = self.reference(data, "destination", optional=True) or None
         kit = self.ctx.kit
         self.start_job(
             "push",
@@ -176,7 +203,7 @@ class PushHandler(KitopsHandler):
 class PullHandler(KitopsHandler):
     @tornado.web.authenticated
     def post(self) -> None:
-        reference = self.text(self.body(), "reference")
+        reference = self.reference(self.body(), "reference")
         kit = self.ctx.kit
         self.start_job("pull", reference, lambda p: views.located(kit.pull(reference, progress=p)))
 
@@ -185,10 +212,12 @@ class UnpackHandler(KitopsHandler):
     @tornado.web.authenticated
     def post(self) -> None:
         data = self.body()
-        reference = self.text(data, "reference")
-        folder = self.ctx.folder(self.text(data, "path", ""))
+        reference = self.reference(data, "reference")
+        folder = self.folder(data)
         filters = _filters(data.get("filters", []))
-        overwrite = bool(data.get("overwrite", False))
+        overwrite = self.flag_field(data, "overwrite")
+        if folder.exists() and not folder.is_dir():
+            raise InvalidArgument(f"cannot unpack into {self.ctx.display(folder)!r}: it is a file, not a folder")
         shown, kit = self.ctx.display(folder), self.ctx.kit
 
         def work(progress: Progress) -> dict[str, Any]:

@@ -38,6 +38,10 @@ UNREACHABLE = (
     "Check the registry address and that it is running and reachable from the Jupyter server; "
     "for a plain-HTTP registry turn on Plain HTTP in KitOps Settings."
 )
+SECRETS = "Remove the listed secrets (or list their files in .kitignore), or choose Pack anyway to pack them."
+PACK = "Correct the folder or Kitfile named in the message, then pack again."
+DAMAGED = "The ModelKit's content is damaged or unsafe and was not used; pull it again or ask its publisher."
+STORE = "The local ModelKit store ($KITOPS_HOME/storage) could not be used; the message says where."
 SERVER = "See the Jupyter server log for details."
 
 # (words in the message, hint): checked in order, before the hint by error class.
@@ -51,13 +55,17 @@ _BY_WORDS: list[tuple[tuple[str, ...], str]] = [
 ]
 
 # Most specific first.
-_BY_CLASS: list[tuple[type[BaseException], str]] = [
+_BY_CLASS: list[tuple[type[BaseException] | tuple[type[BaseException], ...], str]] = [
     (errors.AuthenticationFailed, LOGIN),
     (errors.Denied, DENIED),
     (errors.RegistryUnreachable, UNREACHABLE),
     (errors.InvalidReference, REFERENCE),
     (errors.KitfileError, KITFILE),
     (errors.UnpackError, OVERWRITE),
+    (errors.SecretsFound, SECRETS),
+    (errors.PackError, PACK),
+    ((errors.UnsafeArchive, errors.IntegrityError), DAMAGED),
+    (errors.StoreError, STORE),
     (errors.NotFound, REMOTE_MISSING),
     (errors.InvalidArgument, ARGUMENT),
     (errors.RegistryError, UNREACHABLE),

@@ -11,17 +11,18 @@ from typing import Any
 
 from ..api import (
     Kit,
+    LayerRow,
+    ModelInfo,
     ModelKitInfo,
     PackResult,
     PushResult,
     RegistryStatus,
+    RemoveResult,
     describe_verification,
+    kitfile_text,
+    layer_rows,
     push_detail,
 )
-from ..core.listing import ModelInfo, info_yaml
-from ..core.manifest import Descriptor, Manifest
-from ..core.mediatypes import ANNOTATION_CREATED, ANNOTATION_FILEPATH, parse_layer_media_type
-from ..core.store import RemoveResult
 from ..errors import SignatureError
 
 NONE = "<none>"
@@ -62,13 +63,9 @@ def _reference(repo: str, tag: str, digest: str) -> str:
 
 def _created_of(kit: Kit, digest: str) -> str:
     try:
-        return _created(kit.store.read_manifest(digest))
+        return kit.store.read_manifest(digest).created
     except Exception:  # a damaged entry still gets its row; `kit list` does the same
         return ""
-
-
-def _created(manifest: Manifest) -> str:
-    return (manifest.annotations or {}).get(ANNOTATION_CREATED, "")
 
 
 def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
@@ -78,7 +75,7 @@ def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
         "reference": found.reference.display(),
         "canonical": str(found.reference),
         "digest": found.digest,
-        "created": _created(found.manifest),
+        "created": found.manifest.created,
         "cliVersion": found.manifest.cli_version,
         "package": {
             "name": package.name,
@@ -87,29 +84,17 @@ def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
             "license": package.license,
             "authors": list(package.authors),
         },
-        "kitfile": info_yaml(found.kitfile),
-        "layers": [layer_json(layer) for layer in found.manifest.layers],
+        "kitfile": kitfile_text(found.kitfile),
+        "layers": [layer_json(row) for row in layer_rows(found.manifest, found.kitfile)],
         "size": sum(layer.size for layer in found.manifest.layers),
         "datasets": [dataset.name for dataset in found.kitfile.datasets if dataset.name],
         "readme": readme,
     }
 
 
-def layer_json(layer: Descriptor) -> dict[str, Any]:
-    annotations = layer.annotations or {}
-    return {
-        "kind": _layer_kind(layer.media_type),
-        "mediaType": layer.media_type,
-        "digest": layer.digest,
-        "size": layer.size,
-        "path": annotations.get(ANNOTATION_FILEPATH, ""),
-    }
-
-
-def _layer_kind(media_type: str) -> str:
-    """``model``, ``dataset``, ``code``, ... (kit's names, also for ModelPack layers), else ``layer``."""
-    parsed = parse_layer_media_type(media_type)
-    return parsed[0] if parsed else "layer"
+def layer_json(row: LayerRow) -> dict[str, Any]:
+    """One layer: ``kind`` is kit's name (``model``, ``dataset``, ``code``, ``prompt``, …, else ``other``)."""
+    return {"kind": row.type, "mediaType": row.media_type, "digest": row.digest, "size": row.size, "path": row.path}
 
 
 def pack_result(result: PackResult, folder: str) -> dict[str, Any]:
@@ -156,14 +141,13 @@ def removed(results: Iterable[RemoveResult]) -> dict[str, Any]:
 
 def diff(first: str, second: str, a: ModelKitInfo, b: ModelKitInfo) -> dict[str, Any]:
     """Layers of ``b`` against ``a``: added, removed, changed (same kind and path) or the same."""
-    before = {(_layer_kind(layer.media_type), _path(layer)): layer for layer in a.manifest.layers}
+    before = {(row.type, row.path): row for row in layer_rows(a.manifest, a.kitfile)}
     rows = []
-    for layer in b.manifest.layers:
-        key = (_layer_kind(layer.media_type), _path(layer))
-        old = before.pop(key, None)
-        change = "added" if old is None else "same" if old.digest == layer.digest else "changed"
-        rows.append(_diff_row(layer, change, old.digest if old else ""))
-    rows += [_diff_row(layer, "removed", "") for layer in before.values()]
+    for row in layer_rows(b.manifest, b.kitfile):
+        old = before.pop((row.type, row.path), None)
+        change = "added" if old is None else "same" if old.digest == row.digest else "changed"
+        rows.append(_diff_row(row, change, old.digest if old else ""))
+    rows += [_diff_row(row, "removed", "") for row in before.values()]
     return {
         "first": first,
         "second": second,
@@ -172,19 +156,8 @@ def diff(first: str, second: str, a: ModelKitInfo, b: ModelKitInfo) -> dict[str,
     }
 
 
-def _path(layer: Descriptor) -> str:
-    return (layer.annotations or {}).get(ANNOTATION_FILEPATH, "")
-
-
-def _diff_row(layer: Descriptor, change: str, other: str) -> dict[str, Any]:
-    return {
-        "kind": _layer_kind(layer.media_type),
-        "path": _path(layer),
-        "size": layer.size,
-        "digest": layer.digest,
-        "other": other,
-        "change": change,
-    }
+def _diff_row(row: LayerRow, change: str, other: str) -> dict[str, Any]:
+    return {"kind": row.type, "path": row.path, "size": row.size, "digest": row.digest, "other": other, "change": change}
 
 
 def registry(status: RegistryStatus) -> dict[str, Any]:

@@ -157,6 +157,37 @@ def test_sidebar_packs_the_current_folder_and_unpacks_with_filters(
     screenshot(lab_page, "lab-sidebar-pack-unpack")
 
 
+def test_sidebar_lists_secret_findings_and_packs_only_when_asked(lab_page: Page, lab_server: LabServer) -> None:
+    # Given a project folder whose dataset holds a token
+    name = f"leaky-{secrets.token_hex(3)}"
+    write_project(lab_server.root / name, name="leaky-demo")
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    (lab_server.root / name / "data" / "train.csv").write_text(f"a,b\n1,{token}\n")
+    sidebar = open_sidebar(lab_page)
+    go_to(lab_page, name)
+    reference = f"sidebar/{name}:v1"
+    sidebar.locator(".kitops-reference").fill(reference)
+    # When packing it, the scan stops the pack and a dialog lists the findings (never the token)
+    action(sidebar, "pack")
+    dialog = lab_page.locator(".jp-Dialog")
+    expect(dialog).to_contain_text("Possible secrets found")
+    expect(dialog.locator(".kitops-secret-findings li")).to_have_text(["data/train.csv:2: github-token: ghp_…"])
+    expect(dialog).not_to_contain_text(token)
+    # And Cancel packs nothing
+    dialog.get_by_role("button", name="Cancel", exact=True).click()
+    expect(dialog).to_have_count(0)
+    with pytest.raises(NotFound):
+        lab_server.kit.get(reference)
+    dismiss_toasts(lab_page)
+    # When asked again and answered Pack anyway, it is packed
+    action(sidebar, "pack")
+    expect(dialog).to_contain_text("Possible secrets found")
+    dialog.get_by_role("button", name="Pack anyway", exact=True).click()
+    toast(lab_page, "success", f"Packed {name} as {reference}")
+    assert lab_server.kit.get(reference).kitfile.package.name == "leaky-demo"
+    dismiss_toasts(lab_page)
+
+
 def test_sidebar_shows_the_error_of_a_failing_operation(
     lab_page: Page, registry: RegistryServer, screenshot: Any
 ) -> None:

@@ -1,6 +1,8 @@
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Clipboard, Dialog, showDialog } from '@jupyterlab/apputils';
 
+import { Widget } from '@lumino/widgets';
+
 import { loadSnippet } from './format';
 import { KitModel } from './model';
 import type { IModelKitDetail } from './types';
@@ -17,8 +19,24 @@ export class KitActions implements ISidebarActions {
     private readonly app: JupyterFrontEnd | null = null
   ) {}
 
-  pack(tag: string): Promise<unknown> {
-    return this.model.pack(this.currentPath(), tag);
+  /**
+   * Pack the current folder. When the secret scan stops it, list the findings in a dialog and pack
+   * again only if "Pack anyway" is chosen (the server's one secret policy; nothing was written).
+   */
+  async pack(tag: string): Promise<unknown> {
+    const path = this.currentPath();
+    const job = await this.model.pack(path, tag);
+    const findings = job?.error?.error === 'SecretsFound' ? job.error.details?.findings ?? [] : [];
+    if (!findings.length) {
+      return job;
+    }
+    const answer = await showDialog({
+      title: 'Possible secrets found',
+      body: findingsBody(findings),
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Pack anyway' })],
+      defaultButton: 0
+    });
+    return answer.button.accept ? this.model.pack(path, tag, true) : job;
   }
 
   push(source: string, destination: string): Promise<unknown> {
@@ -92,4 +110,22 @@ export class KitActions implements ISidebarActions {
     this.model.fail('Enter a reference (registry/repository:tag) first.', 'Click a ModelKit in the list to fill it in.');
     return Promise.resolve(null);
   }
+}
+
+/** The dialog body: what the scan found (never the secret itself) and what packing anyway means. */
+function findingsBody(findings: string[]): Widget {
+  const node = document.createElement('div');
+  node.className = 'kitops-secret-findings';
+  const intro = document.createElement('p');
+  intro.textContent = 'The pack was stopped: these files look like they hold secrets. Nothing was written.';
+  const list = document.createElement('ul');
+  for (const finding of findings) {
+    const item = document.createElement('li');
+    item.textContent = finding;
+    list.appendChild(item);
+  }
+  const outro = document.createElement('p');
+  outro.textContent = 'Remove them (or list them in .kitignore), or pack anyway to include them in the ModelKit.';
+  node.append(intro, list, outro);
+  return new Widget({ node });
 }

@@ -39,8 +39,8 @@ export function listTags(repository: string): Promise<ITags> {
   return requestAPI<ITags>(`tags?${query({ repository })}`);
 }
 
-export function startPack(path: string, tag: string): Promise<IJob> {
-  return requestAPI<IJob>('pack', jsonInit('POST', { path, tag }));
+export function startPack(path: string, tag: string, allowSecrets = false): Promise<IJob> {
+  return requestAPI<IJob>('pack', jsonInit('POST', { path, tag, allowSecrets }));
 }
 
 export function startPush(source: string, destination: string): Promise<IJob> {

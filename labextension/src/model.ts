@@ -175,8 +175,9 @@ export class KitModel {
     return done;
   }
 
-  pack(path: string, tag: string): Promise<IJob | null> {
-    return this.runJob(() => api.startPack(path, tag));
+  /** Pack a folder; ``allowSecrets`` packs even when the secret scan finds something (Pack anyway). */
+  pack(path: string, tag: string, allowSecrets = false): Promise<IJob | null> {
+    return this.runJob(() => api.startPack(path, tag, allowSecrets));
   }
 
   push(source: string, destination: string): Promise<IJob | null> {

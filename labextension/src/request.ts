@@ -10,6 +10,8 @@ export interface IErrorBody {
   error: string;
   hint: string;
   status: number;
+  /** Only on errors that carry them; SecretsFound: the findings (redacted) and unscanned files. */
+  details?: { findings?: string[]; unscanned?: string[] };
 }
 
 /** A non-OK answer from the server extension, carrying its `{message, error, hint, status}` body. */

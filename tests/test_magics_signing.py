@@ -53,8 +53,9 @@ def test_generate_sign_verify_and_require_signature(
     assert "Public key written to keys/cosign.pub" in capsys.readouterr().out
 
     signed, unsigned = f"{registry.registry}/{repo_name}:signed", f"{registry.registry}/{repo_name}:unsigned"
-    make_context(tmp_path / "ctx")
-    for ref in (signed, unsigned):
+    # different models: two packs of one tree within the same second would be one ModelKit
+    for ref, model in ((signed, b"\0" * 2048), (unsigned, b"\1" * 4096)):
+        make_context(tmp_path / "ctx", model=model)
         run(ip, f"pack ctx -t {ref}")
         run(ip, f"push {ref}")
     prompts.clear()

@@ -637,9 +637,10 @@ def inspect_text(found: ModelKitInfo) -> str:
     return listing.inspect_json(found.digest, found.manifest, found.kitfile)
 
 
-def kitfile_text(kitfile: Kitfile) -> str:
-    """A Kitfile as YAML, as ``kit info`` and ``kit init`` print it (no layer digests)."""
-    return dump_kitfile(kitfile)
+def kitfile_text(kitfile: Kitfile, selector: str | None = None) -> str:
+    """A Kitfile as YAML, as ``kit info`` and ``kit init`` print it (no layer digests); with
+    ``selector`` (``kit info --filter .model.path``) only that node."""
+    return listing.info_filter(kitfile, selector) if selector else dump_kitfile(kitfile)
 
 
 def diff_text(diff: listing.ManifestDiff, first: str, second: str) -> str:

@@ -154,6 +154,12 @@ def test_inspect_info_diff_and_init(tmp_path: Path, cli: Callable[..., Run]) -> 
     inspected = json.loads(ok("inspect", "test:v1").out)
     assert inspected["digest"] == digest and inspected["kitfile"]["package"]["name"] == "tiny"
     assert "model:\n  name: tiny-model\n  path: model.bin\n" in ok("info", "test:v1").out
+    assert cli("info", "test:v1", "--filter", ".package.name").out == "tiny\n"
+    assert cli("info", "test:v1", "-f", "model").out == "name: tiny-model\npath: model.bin\n"
+    assert cli("info", "test:v1", "-f", ".package.authors").out == "- Tester\n"
+    assert cli("info", "test:v1", "-f", ".package.license").out == '""\n'
+    assert "cannot find required node 'nope'" in cli("info", "test:v1", "-f", ".nope", expect=1).err
+    assert "array access" in cli("info", "test:v1", "-f", ".datasets[0]", expect=1).err
     cli("tag", "test:v1", "test:v2")
     assert ok("diff", "test:v1", "test:v2").out == "ModelKits are identical\n"
     (project / "README.md").write_text("# changed\n")

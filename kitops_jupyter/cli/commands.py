@@ -84,11 +84,8 @@ def inspect(s: Session, args: argparse.Namespace) -> None:
 
 
 def info(s: Session, args: argparse.Namespace) -> None:
-    if args.filter:
-        raise InvalidArgument(
-            "kitj info does not support --filter yet; pipe the YAML through a YAML tool instead"
-        )
-    s.console.data(api.kitfile_text(s.kit().info(args.reference, remote=bool(args.remote))))
+    kitfile = s.kit().info(args.reference, remote=bool(args.remote))
+    s.console.data(api.kitfile_text(kitfile, args.filter))
 
 
 def diff(s: Session, args: argparse.Namespace) -> None:

@@ -128,7 +128,7 @@ _VERBS = (
     ), ("kitj inspect org/model:v1",)),
     Verb("info", "Show a ModelKit's Kitfile", (
         REFERENCE, flag("-r", "--remote", help="ask the registry instead of local storage"),
-        opt("-f", "--filter", metavar="SELECTOR", help="not supported (see docs/cli-conformance.md)"),
+        opt("-f", "--filter", metavar="SELECTOR", help="only this node of the Kitfile, e.g. .model.path or package"),
         *NETWORK,
     ), ("kitj info org/model:v1",)),
     Verb("remove", "Remove ModelKits from local storage (or a registry with --remote)", (

@@ -8,10 +8,11 @@ the table is laid out like Go's ``tabwriter`` (padding 3), JSON like ``json.Mars
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..errors import StoreError
+from ..errors import InvalidArgument, NotFound, StoreError
 from . import mediatypes
 from .gojson import dumps
 from .manifest import Descriptor, Manifest
@@ -29,6 +30,7 @@ __all__ = [
     "format_list",
     "format_size",
     "go_indent",
+    "info_filter",
     "info_yaml",
     "inspect_json",
     "list_json",
@@ -180,6 +182,47 @@ def info_yaml(kitfile: Kitfile) -> str:
     from .kitfile import dump_kitfile
 
     return dump_kitfile(kitfile)
+
+
+_SELECTOR = re.compile(r"^\.?[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$")
+
+
+def info_filter(kitfile: Kitfile, selector: str) -> str:
+    """``kit info --filter .model.path``: one node of the Kitfile as YAML (a field, a section, a list).
+
+    Field names are the Kitfile's keys, matched without regard to case; list indexes are not supported,
+    as in kit.
+    """
+    import dataclasses
+
+    from .kitfile_codec import struct_to_fields
+    from .yamlv3_emit import emit_document
+
+    if "[" in selector:
+        raise InvalidArgument(
+            f"invalid filter {selector!r}: array access using '[]' is not currently supported"
+        )
+    if not _SELECTOR.match(selector):
+        raise InvalidArgument(
+            f"invalid filter {selector!r}: use dot-separated Kitfile keys such as .model.path"
+        )
+    value: Any = kitfile
+    kind = "ptr"
+    for part in selector.removeprefix(".").split("."):
+        found = [
+            f for f in (dataclasses.fields(value) if dataclasses.is_dataclass(value) else ())
+            if "kind" in f.metadata and f.metadata.get("key", "").lower() == part.lower()
+        ]  # fmt: skip
+        if not found:
+            raise NotFound(
+                f"error filtering output: cannot find required node {part!r} of filter {selector!r}"
+            )
+        value, kind = getattr(value, found[0].name), found[0].metadata["kind"]
+    if kind in ("struct", "ptr") and value is not None:
+        value = struct_to_fields(value)
+    elif kind == "list":
+        value = [struct_to_fields(item) for item in value]
+    return emit_document(value)
 
 
 def go_indent(compact: str, indent: str = "  ") -> str:

@@ -40,8 +40,9 @@ class Fields:
     items: list[tuple[str, Any, bool]]
 
 
-def emit_document(root: Fields) -> str:
-    """One YAML document for ``root``, as ``yaml.NewEncoder(w).SetIndent(2).Encode`` writes it."""
+def emit_document(root: Fields | Any) -> str:
+    """One YAML document for ``root`` (a struct, list, scalar or ``None``), as
+    ``yaml.NewEncoder(w).SetIndent(2).Encode`` writes it."""
     emitter = _Emitter()
     emitter.node(root, seq_item=False)
     emitter.write_indent()

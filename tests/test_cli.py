@@ -242,14 +242,15 @@ def test_progress_only_on_a_terminal(tmp_path: Path, cli: Callable[..., Run]) ->
     assert KITJ is not None
     controller, terminal = os.openpty()
     try:
-        done = subprocess.run(
+        proc = subprocess.Popen(
             [KITJ, "pack", str(project), "-t", "test:tty"], stderr=terminal, stdout=subprocess.PIPE, text=True
         )
         os.close(terminal)
-        drawn = _read_all(controller)
+        drawn = _read_all(controller)  # while it runs: a full terminal buffer would block the writer
+        stdout = proc.communicate(timeout=120)[0]
     finally:
         os.close(controller)
-    assert done.returncode == 0 and done.stdout.startswith("Model saved: ")
+    assert proc.returncode == 0 and stdout.startswith("Model saved: ")
     assert "Packing test:tty:" in drawn and "100%" in drawn
     assert cli("pack", str(project), "-t", "test:pipe").err == ""  # captured stderr is no terminal
 

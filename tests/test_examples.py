@@ -3,6 +3,7 @@ a failing cell fails the test. Also the README's main command (scripts/demo) and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -174,6 +175,11 @@ def test_lab_script_opens_the_examples_with_a_registry_and_stops_it(tmp_path: Pa
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
+        for pid_file in tmp_path.glob("kitops-lab.*/pid"):  # never leave the registry behind on a failure
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(pid_file.read_text())
+                if b"devregistry" in Path(f"/proc/{pid}/cmdline").read_bytes():  # still ours, not a reused pid
+                    os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 0, out[-2000:]
     assert f"OCI registry on {address}" in out
     assert not _port_open(address), "the registry must stop when JupyterLab exits"

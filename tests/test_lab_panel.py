@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import expect
+
 from tests.browser_fixtures import LabServer
 from tests.registry_fixtures import RegistryServer
 from tests.ui_checks import low_contrast, set_theme
@@ -103,9 +105,11 @@ def _drive_panel(
     panel.get_by_label("Name", exact=True).fill("churn")
     panel.get_by_label("Version", exact=True).fill("1.0.0")
     panel.get_by_label("Reference", exact=True).fill(reference)
-    kitfile = panel.locator(".kitops-kitfile")
-    kitfile.filter(has_text="path: data/train.parquet").wait_for()
-    assert "name: clf" in kitfile.inner_text() and "path: README.md" in kitfile.inner_text()
+    kitfile = panel.locator(".kitops-kitfile textarea")  # the editable preview
+    every = "".join(
+        f"(?=.*{re.escape(part)})" for part in ("path: data/train.parquet", "name: clf", "path: README.md")
+    )
+    expect(kitfile).to_have_value(re.compile(every, re.S))
 
     _button(panel, "Pack").click()
     assert _result(page, "Packed ").startswith(f"✔ Packed {reference} sha256:")

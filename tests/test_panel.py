@@ -80,7 +80,7 @@ def test_kitfile_preview_is_live(panel: KitPanel) -> None:
     assert "description: Predicts churn" in panel.kitfile_text
     package = yaml.safe_load(panel.kitfile_text)["package"]
     assert package["authors"] == ["Ana", "Bo"] and package["license"] == "Apache-2.0"
-    assert "<pre" in panel.kitfile_view.value and "data/train.parquet" in panel.kitfile_view.value
+    assert "data/train.parquet" in panel.kitfile_view.value  # the editable text shows the same Kitfile
     panel.dataframe_boxes["train"].value = False
     assert (
         "data/train.parquet" not in panel.kitfile_text
@@ -394,3 +394,38 @@ def test_pack_stops_on_secrets_and_offers_pack_anyway(panel: KitPanel) -> None:
     assert panel.result.ok, panel.result.text
     assert api.Kit().get("team/leaky:v1").digest
     assert panel.pack_anyway.layout.display == "none"
+
+
+def test_preview_is_the_kitfile_the_magic_builds_for_the_same_choices(
+    panel: KitPanel, namespace: dict[str, object], tmp_path: Path
+) -> None:
+    from kitops_jupyter.capture.kitfile_builder import build_kitfile_from_kernel
+
+    panel.dataframe_boxes["train"].value = True
+    panel.model_boxes["clf"].value = True
+    panel.requirements.value = False
+    panel.name.value, panel.version.value = "churn", "2.0.0"
+    built = build_kitfile_from_kernel(
+        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"],
+        include_requirements=False, package={"name": "churn", "version": "2.0.0"},
+    )  # fmt: skip
+    preview = panel.kitfile_text.split("\n", 1)[1]  # after the "# Preview" comment line
+    assert preview == built.kitfile_text
+
+
+def test_an_edited_kitfile_is_what_gets_packed(panel: KitPanel, kitops_home: Path) -> None:
+    _pick(panel, "panel/edited:v1")
+    generated = panel.kitfile_view.value
+    assert not panel.kitfile_edited and panel.kitfile_reset.disabled
+    panel.kitfile_view.value = generated.replace("  name: churn\n", "  name: churn\n  description: by hand\n")
+    assert panel.kitfile_edited and not panel.kitfile_reset.disabled
+    panel.license.value = "MIT"  # a change of the picks does not overwrite the hand edit
+    assert "description: by hand" in panel.kitfile_view.value
+    panel.buttons["Pack"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    assert api.Kit().get("panel/edited:v1").kitfile.package.description == "by hand"
+    assert panel.kitfile_view.value.startswith("# Packed") and not panel.kitfile_edited
+    panel.kitfile_view.value = "edited again"
+    panel.kitfile_reset.click()
+    assert panel.kitfile_view.value == panel.kitfile_text and not panel.kitfile_edited

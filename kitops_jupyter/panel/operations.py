@@ -50,11 +50,18 @@ class Operations:
         return self._kit if self._kit is not None else api.default_kit()
 
     def pack(
-        self, state: st.PanelState, progress: Progress | None = None, *, allow_secrets: bool = False
+        self,
+        state: st.PanelState,
+        progress: Progress | None = None,
+        *,
+        allow_secrets: bool = False,
+        kitfile_text: str | None = None,
     ) -> Outcome:
         """Capture the picked objects, stage the picked files, and pack them tagged with the reference.
 
         The api's secret policy applies: ``SecretsFound`` (listing the findings) unless ``allow_secrets``.
+        ``kitfile_text`` is a Kitfile edited by hand in the preview: it is packed instead of the
+        generated one (the picked objects and files are still written and staged).
         """
         reference = _required(state.reference, "a target reference (such as 127.0.0.1:5000/team/model:v1)")
         if not (state.dataframes or state.models or state.files):
@@ -64,6 +71,8 @@ class Operations:
         warnings: list[str] = []
         with staging_dir(self.directory) as staging:
             text = self._kitfile_text(state, staging, warnings)
+            if kitfile_text is not None:
+                text = kitfile_text
             stage_files(self.directory, staging, state.files)
             result = self.kit.pack(
                 staging, tag=reference, kitfile_text=text, progress=progress, warn=warnings.append,

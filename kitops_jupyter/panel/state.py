@@ -26,7 +26,7 @@ import yaml
 from ..api import dump_kitfile, excluded_reason, parse_config_json
 from ..capture import file_stem
 from ..capture.dataframes import describe_frame, find_dataframes
-from ..capture.models import find_models, framework_of
+from ..capture.models import distribution_version, find_models, framework_of
 from ..errors import InvalidArgument, KitError
 
 __all__ = [
@@ -221,13 +221,15 @@ def _planned_model(names: list[str], objects: list[object]) -> dict[str, Any]:
 def _planned_model_file(name: str, obj: object) -> dict[str, Any]:
     found = framework_of(obj)
     framework = found[0] if found else ""
+    # the same description the kernel capture writes (the library's version, not model.version)
+    saved_with = f"saved with {framework} {distribution_version(found[1])[1]}".strip() if found else ""
     suffix, fmt = "pkl", "pickle"
     for module, ext, format_name in _MODEL_FILES.get(framework, []):
         if module is None or importlib.util.find_spec(module) is not None:
             suffix, fmt = ext, format_name
             break
     entry = {"name": name, "path": f"model/{file_stem(name, 'model')}.{suffix}", "framework": framework,
-             "format": fmt}  # fmt: skip
+             "format": fmt, "description": saved_with}  # fmt: skip
     return {key: value for key, value in entry.items() if value}
 
 

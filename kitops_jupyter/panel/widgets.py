@@ -80,8 +80,18 @@ class KitPanel:
         self.authors = _text("Authors", "comma-separated")
         self.license = _text("License", "SPDX id")
         self.reference = _text("Reference", "registry/repository:tag")
-        self.kitfile_view = w.HTML(layout=w.Layout(width="100%"))
+        # editable: what is in it when Pack is pressed is what gets packed (after a change by hand)
+        self.kitfile_view = w.Textarea(layout=w.Layout(width="100%", height="320px"))
+        self.kitfile_view.add_class("kitops-kitfile")
+        self.kitfile_view.observe(self._kitfile_typed, names="value")
+        self.kitfile_reset = w.Button(
+            description="Use generated", icon="undo", disabled=True,
+            tooltip="Drop the hand edits and show the Kitfile built from the picks again",
+        )  # fmt: skip
+        self.kitfile_reset.on_click(lambda _b: self.runner.guard("Kitfile", self.reset_kitfile))
         self.kitfile_text = ""
+        self.kitfile_edited = False
+        self._shown = ""
         for field in (
             self.requirements,
             self.name,
@@ -151,7 +161,10 @@ class KitPanel:
              self.reference, self.requirements],
             layout=w.Layout(width="45%"),
         )  # fmt: skip
-        kitfile = w.VBox([_header("Kitfile"), self.kitfile_view], layout=w.Layout(width="55%"))
+        kitfile = w.VBox(
+            [w.HBox([_header("Kitfile (editable)"), self.kitfile_reset]), self.kitfile_view],
+            layout=w.Layout(width="55%"),
+        )
         buttons = w.HBox([*self.buttons.values(), self.pack_anyway, self.refresh_button])
         options = w.VBox([
             self.push_to,
@@ -164,6 +177,7 @@ class KitPanel:
         title = w.HTML(
             "<h3 style='margin:0'>KitOps ModelKit</h3>"
             "<style>.kitops-log{flex-direction:column-reverse}"
+            ".kitops-kitfile textarea{font-family:var(--jp-code-font-family);font-size:12px;white-space:pre}"
             ".kitops-panel .jupyter-widget-Collapse-header,.kitops-panel .lm-AccordionPanel-title,"
             ".kitops-panel .p-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
         )
@@ -221,13 +235,23 @@ class KitPanel:
     def update_preview(self) -> None:
         self.show_kitfile(st.preview_text(self.state(), self.namespace, self.directory))
 
-    def show_kitfile(self, text: str) -> None:
+    def show_kitfile(self, text: str, *, replace_edits: bool = False) -> None:
+        """Show the generated Kitfile, unless the user has edited the text (then keep their version)."""
         self.kitfile_text = text
-        self.kitfile_view.value = (
-            "<pre class='kitops-kitfile' style='max-height:320px;overflow:auto;white-space:pre;margin:0;"
-            "font-size:12px'>"
-            f"{html.escape(text, quote=False)}</pre>"
-        )
+        if replace_edits:
+            self.kitfile_edited = False
+            self.kitfile_reset.disabled = True
+        if not self.kitfile_edited:
+            self._shown = text
+            self.kitfile_view.value = text
+
+    def _kitfile_typed(self, change: dict[str, Any]) -> None:
+        if change["new"] != self._shown:
+            self.kitfile_edited = True
+            self.kitfile_reset.disabled = False
+
+    def reset_kitfile(self) -> None:
+        self.show_kitfile(self.kitfile_text, replace_edits=True)
 
     # -- buttons -----------------------------------------------------------------------------------
 
@@ -236,10 +260,11 @@ class KitPanel:
         button appears (the confirm step: it packs the same selection with ``allow_secrets``)."""
         snapshot = self.state()
         self.pack_anyway.layout.display = "none"
+        edited = self.kitfile_view.value if self.kitfile_edited else None
 
         def work(row: Any) -> Outcome:
             try:
-                return self.ops.pack(snapshot, row, allow_secrets=allow_secrets)
+                return self.ops.pack(snapshot, row, allow_secrets=allow_secrets, kitfile_text=edited)
             except api.SecretsFound:
                 self.pack_anyway.layout.display = ""
                 raise
@@ -248,7 +273,8 @@ class KitPanel:
 
     def _packed(self, outcome: Outcome) -> str:
         if outcome.kitfile_text is not None:
-            self.show_kitfile(f"# Packed (this is the Kitfile in the ModelKit)\n{outcome.kitfile_text}")
+            packed = f"# Packed (this is the Kitfile in the ModelKit)\n{outcome.kitfile_text}"
+            self.show_kitfile(packed, replace_edits=True)
         for warning in outcome.warnings:
             self.log.append_stdout(f"warning: {warning}\n")
         if outcome.warnings:

@@ -229,8 +229,8 @@ def test_signature_status_of_a_stored_modelkit(
         )
     )
     signed, unsigned = f"{registry.registry}/{repo_name}:signed", f"{registry.registry}/{repo_name}:unsigned"
-    project = write_project(lab_server.root / f"sig-{repo_name.replace('/', '-')}")
-    for reference in (signed, unsigned):
+    for reference, name in ((signed, "signed"), (unsigned, "unsigned")):  # different content, digests
+        project = write_project(lab_server.root / f"sig-{name}-{repo_name.replace('/', '-')}", name=name)
         lab_server.kit.pack(project, tag=reference)
         lab_server.kit.push(reference)
     lab_server.kit.sign(signed, key=keys / "ec.key", provenance=True)

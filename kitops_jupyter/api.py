@@ -12,9 +12,10 @@ location and network options) and as a module-level function using a default ``K
 from __future__ import annotations
 
 import builtins
+import functools
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile, dump_kitfile, parse_config_json, parse_kitfile, validate_kitfile
 from .core.layerrows import LayerRow, layer_row, layer_rows
 from .core.manifest import Descriptor, Manifest
+from .core.oserrors import file_system_error
 from .core.progress import ProgressCallback
 from .core.reference import Reference, display_name, parse_reference
 from .core.registry.auth import stored_logins
@@ -32,7 +34,7 @@ from .core.secrets import SecretFinding, excluded_reason, format_finding
 from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
-from .core.unpack import parse_filters, unpack_modelkit
+from .core.unpack import parse_filters, unpack_modelkit, unpack_transaction
 from .errors import InvalidArgument, NotAModelKit, NotFound, SecretsFound
 
 if TYPE_CHECKING:
@@ -82,12 +84,33 @@ class ModelKitInfo:
     manifest: Manifest
     kitfile: Kitfile
     referrers: Referrers | None = None
+    notes: builtins.list[str] = field(default_factory=builtins.list)  # e.g. damaged blobs a pull replaced
 
     @property
     def digest(self) -> str:
         return self.descriptor.digest
 
 
+def _file_system_errors_as_kit_errors(cls: type[Kit]) -> type[Kit]:
+    """Every public method raises :class:`KitError` for file-system failures too (see ``oserrors``)."""
+    for name, method in builtins.list(vars(cls).items()):
+        if callable(method) and not name.startswith("_"):
+            setattr(cls, name, _translated(method))
+    return cls
+
+
+def _translated(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: Kit, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as exc:
+            raise file_system_error(exc, method.__name__, self.home) from exc
+
+    return call
+
+
+@_file_system_errors_as_kit_errors
 class Kit:
     """Entry point holding where the local store lives; all verbs are methods."""
 
@@ -332,30 +355,37 @@ class Kit:
                 store=self.store,
             )
             return self._remote(reference)
-        found = self.get(reference)
         parsed = parse_filters(list(filters))
-        how: dict[str, Any] = {
-            "overwrite": overwrite,
-            "ignore_existing": ignore_existing,
-            "progress": progress,
-        }
-        reg.unpack_parents(
-            found.reference,
-            found.kitfile,
-            Path(directory),
-            parsed,
-            store=self.store,
-            options=self.network,
-            **how,
-        )
-        unpack_modelkit(
-            found.manifest,
-            found.kitfile,
-            lambda d: self.store.open_blob(d.digest),
-            Path(directory),
-            filters=parsed,
-            **how,
-        )
+        with self.store.pinning() as pins:  # a removal in another process must not delete blobs midway
+            pins.add([self.store.resolve(ref).digest])
+            found = self.get(reference)
+            pins.add(d.digest for d in found.manifest.blob_descriptors())
+            with unpack_transaction(
+                Path(directory), overwrite=overwrite, ignore_existing=ignore_existing
+            ) as txn:
+                how: dict[str, Any] = {
+                    "overwrite": overwrite,
+                    "ignore_existing": ignore_existing,
+                    "progress": progress,
+                    "transaction": txn,
+                }
+                reg.unpack_parents(
+                    found.reference,
+                    found.kitfile,
+                    Path(directory),
+                    parsed,
+                    store=self.store,
+                    options=self.network,
+                    **how,
+                )
+                unpack_modelkit(
+                    found.manifest,
+                    found.kitfile,
+                    lambda d: self.store.open_blob(d.digest),
+                    Path(directory),
+                    filters=parsed,
+                    **how,
+                )
         return found
 
     def tag(self, source: str, target: str) -> Reference:
@@ -406,7 +436,7 @@ class Kit:
         """
         self._check_signature(_parse(reference), None, require_signature, key)
         result = reg.pull(self.store, reference, options=self.network, progress=progress)
-        return self.get(str(result.reference))
+        return replace(self.get(str(result.reference)), notes=result.notes)
 
     def login(self, registry: str, username: str, password: str) -> str:
         """Check credentials against ``registry`` and store them where kit does; returns a message."""

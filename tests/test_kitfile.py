@@ -658,3 +658,36 @@ def test_golden_prompts_are_newer_than_kit_1_7() -> None:
     text = CASES["err_prompts"].kitfile
     assert text is not None
     assert [p.path for p in parse_kitfile(text).prompts] == ["p.md"]
+
+
+# -- size limits ------------------------------------------------------------------------------
+
+
+def test_a_kitfile_over_one_mib_is_refused_before_parsing(tmp_path: Path) -> None:
+    from kitops_jupyter.core.kitfile import MAX_KITFILE_BYTES, load_kitfile
+
+    keys = "".join(f"k{i}: v\n" for i in range(400_000))  # about 4 MiB of plain keys, no alias
+    path = tmp_path / "Kitfile"
+    path.write_text("manifestVersion: 1.0.0\n" + keys)
+    size = path.stat().st_size
+    expected = f"the Kitfile is {size} bytes, more than the {MAX_KITFILE_BYTES} bytes (1 MiB) a Kitfile may have"
+    with pytest.raises(KitfileError, match=re.escape(expected)):
+        load_kitfile(path)
+    with pytest.raises(KitfileError, match="more than the 1048576 bytes"):
+        parse_kitfile(path.read_text())
+
+
+def test_pack_refuses_a_huge_kitfile_up_front(tmp_path: Path) -> None:
+    from kitops_jupyter.core.packer import pack
+    from kitops_jupyter.core.store import LocalStore
+
+    (tmp_path / "Kitfile").write_text("manifestVersion: 1.0.0\n" + "# padding\n" * 120_000)
+    with pytest.raises(KitfileError, match=r"the Kitfile is 1200023 bytes, more than .* \(1 MiB\)"):
+        pack(tmp_path, LocalStore(tmp_path / "home"))
+
+
+def test_an_alias_bomb_names_aliases_and_the_limit() -> None:
+    lines = ["manifestVersion: 1.0.0", "model:", "  path: m.bin", "  parameters:", "    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"    a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
+    with pytest.raises(KitfileError, match=r"expands to more than 1000000 values through its aliases \(\*name\)"):
+        parse_kitfile("\n".join(lines) + "\n")

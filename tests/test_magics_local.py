@@ -19,6 +19,7 @@ from sklearn.linear_model import LogisticRegression
 
 from kitops_jupyter import api, progress_display
 from kitops_jupyter.core import listing
+from kitops_jupyter.core.storefiles import LOCK_FILE
 from kitops_jupyter.magics.results import KitfileDraft, ModelKitList, ModelKitResult
 from tests.test_magics_support import loaded_shell, make_context
 
@@ -175,7 +176,8 @@ class _Interrupting:
 
 
 def _store_files(home: Path) -> set[str]:
-    return {p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()}
+    """Files with content in the store (the empty cross-process lock file does not count)."""
+    return {p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file() and p.name != LOCK_FILE}
 
 
 def test_interrupted_pack_leaves_nothing_behind(

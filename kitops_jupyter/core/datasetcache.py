@@ -20,8 +20,8 @@ from .manifest import Descriptor, Manifest
 from .progress import ByteProgress, ProgressCallback
 from .reference import Reference
 from .registry import RegistryClient, RegistryOptions, fetch_modelkit
-from .registry.downloads import download_blob
 from .registry.parallel import Meter
+from .registry.transfer import download_into_store
 from .store import LocalStore
 from .unpack import PlannedLayer, parse_filters, plan_unpack, unpack_layers
 
@@ -43,8 +43,9 @@ def cached_dataset_dir(
     layer = plan[0]
     final = store.home / "cache" / "datasets" / hex_of(layer.descriptor.digest)
     if not final.is_dir():
-        _ensure_blob(store, ref, layer.descriptor, options, progress)
-        _unpack_into(store, layer, final)
+        with store.pinning([layer.descriptor.digest]):  # a removal elsewhere must not delete it midway
+            _ensure_blob(store, ref, layer.descriptor, options, progress)
+            _unpack_into(store, layer, final)
     return final / posixpath.normpath(dataset.path)
 
 
@@ -82,13 +83,12 @@ def _ensure_blob(
     options: RegistryOptions,
     progress: ProgressCallback | None,
 ) -> None:
-    if store.has_blob(desc.digest):
+    if store.has_blob(desc.digest, desc.size):
         return
     what = f"load dataset from {ref}"
     meter = Meter(ByteProgress(desc.size, progress), threading.Event())
     with RegistryClient(ref.registry, options) as client:
-        path = download_blob(client, ref.repository, desc, store.ingest_dir(), meter, what)
-    store.add_blob_file(path, desc.digest, verified=True)
+        download_into_store(client, store, ref.repository, desc, meter, what)
 
 
 def _unpack_into(store: LocalStore, layer: PlannedLayer, final: Path) -> None:

@@ -1,16 +1,20 @@
 """Safe, digest-verified, transactional extraction of planned layers (docs/format.md §4).
 
-Extraction of each layer (see :func:`~.unpack.plan_unpack` for choosing them) is transactional:
+A whole unpack (every layer, the parents' model layers and the Kitfile; see
+:func:`~.unpack.plan_unpack` for choosing the layers) is one :class:`UnpackTransaction`:
 
-1. the blob streams through a size-limited, hashing reader (digest), the decompressor, a second
+1. each blob streams through a size-limited, hashing reader (digest), the decompressor, a second
    hashing reader (diffId, compressed layers only) and :class:`~.tarread.TarReader`, which refuses
    anything but safe regular files and directories;
 2. files land in a staging directory ``<target>/.kitops-unpack-<random>/``; every name is checked
    against the target (symlinks leading outside, collisions, files where directories are needed)
    before its bytes are written;
-3. only when the whole stream is read and both hashes match are entries moved into place; any error
-   while moving undoes what was moved for that layer (replaced files are restored);
-4. the staging directory is always removed.
+3. only when a layer's whole stream is read and both hashes match are its entries moved into place,
+   and every move is journaled (replaced files are kept as backups in the staging directory);
+4. if anything fails before the end (a digest, an unsafe entry, a full disk, an interrupt), the
+   journal is undone: replaced files come back, new files and new directories go, and a target
+   directory the unpack created is removed again, so the target is exactly as before;
+5. the staging directory is always removed.
 
 File modes come from the headers with the process umask applied, as kit does; setuid, setgid and
 sticky bits are dropped (kit keeps them).
@@ -36,13 +40,21 @@ from ..errors import IntegrityError, InvalidArgument, UnpackError, UnsafeArchive
 from . import mediatypes
 from .digest import CHUNK, VerifyingReader
 from .manifest import Descriptor
+from .oserrors import os_error
 from .progress import ByteProgress, ProgressCallback
 from .tarread import TarReader, check_name
 
 if TYPE_CHECKING:
     from .layerplan import PlannedLayer
 
-__all__ = ["STAGING_PREFIX", "OpenBlob", "unpack_layers", "write_staged"]
+__all__ = [
+    "STAGING_PREFIX",
+    "OpenBlob",
+    "UnpackTransaction",
+    "unpack_layers",
+    "unpack_transaction",
+    "write_staged",
+]
 
 STAGING_PREFIX = ".kitops-unpack-"
 _FILE_METADATA = mediatypes.ANNOTATION_FILE_METADATA
@@ -77,35 +89,131 @@ def unpack_layers(
     overwrite: bool = False,
     ignore_existing: bool = False,
     progress: ProgressCallback | None = None,
+    transaction: UnpackTransaction | None = None,
 ) -> None:
-    """Extract every planned layer into ``target`` (created if missing), one transaction per layer."""
-    if overwrite and ignore_existing:
-        raise InvalidArgument("overwrite (-o) and ignore_existing (-i) contradict each other; choose one")
-    if os.path.lexists(target) and not target.is_dir():
-        raise UnpackError(f"cannot unpack into {target}: it exists and is not a directory")
-    target.mkdir(mode=0o755, parents=True, exist_ok=True)
-    policy = _Policy(target.resolve(strict=True), overwrite, ignore_existing)
-    counter = ByteProgress(sum(layer.descriptor.size for layer in plan), progress)
-    for layer in plan:
-        with open_blob(layer.descriptor) as raw:
-            _unpack_layer(layer, raw, policy, counter)
+    """Extract every planned layer into ``target`` (created if missing): all of them or nothing.
+
+    Inside ``transaction`` the layers join it (its target and flags apply; it commits or undoes them).
+    """
+    with unpack_transaction(
+        target, overwrite=overwrite, ignore_existing=ignore_existing, outer=transaction
+    ) as txn:
+        txn.extract(plan, open_blob, progress)
 
 
-def _unpack_layer(layer: PlannedLayer, raw: BinaryIO, policy: _Policy, counter: ByteProgress) -> None:
+@contextmanager
+def unpack_transaction(
+    target: Path,
+    *,
+    overwrite: bool = False,
+    ignore_existing: bool = False,
+    outer: UnpackTransaction | None = None,
+) -> Iterator[UnpackTransaction]:
+    """An :class:`UnpackTransaction` committed when the block ends, undone if it raises.
+
+    With ``outer`` the block simply joins that transaction. File-system errors become UnpackError.
+    """
+    if outer is not None:
+        yield outer
+        return
     try:
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=policy.target))
-        try:
-            staged = _stage(layer, raw, staging, policy, counter)
-            _place_all(layer, staged, staging, policy)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        txn = UnpackTransaction(target, overwrite=overwrite, ignore_existing=ignore_existing)
     except OSError as exc:
-        if exc.filename is None:
-            raise  # not a filesystem error (e.g. the blob stream failed): the caller's to translate
-        raise UnpackError(
-            f"{layer.label}: cannot write {exc.filename}: {exc.strerror}; check permissions and free "
-            "space (nothing from this layer was kept)"
-        ) from exc
+        raise UnpackError(os_error(exc, "unpack into", target)) from exc
+    try:
+        yield txn
+    except BaseException as exc:
+        txn.rollback()
+        if isinstance(exc, OSError):
+            raise UnpackError(
+                f"{os_error(exc, 'unpack into', target)} (nothing was kept: {target} is as it was)"
+            ) from exc
+        raise
+    txn.commit()
+
+
+class UnpackTransaction:
+    """One all-or-nothing unpack into ``target``: layers and files join, then commit or rollback."""
+
+    def __init__(self, target: Path, *, overwrite: bool = False, ignore_existing: bool = False) -> None:
+        if overwrite and ignore_existing:
+            raise InvalidArgument("overwrite (-o) and ignore_existing (-i) contradict each other; choose one")
+        if os.path.lexists(target) and not target.is_dir():
+            raise UnpackError(f"cannot unpack into {target}: it exists and is not a directory")
+        self.target = target
+        self._created = _make_dirs(target)
+        try:
+            self.policy = _Policy(target.resolve(strict=True), overwrite, ignore_existing)
+            self.staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=self.policy.target))
+        except BaseException:
+            _remove_dirs(self._created)
+            raise
+        self._placement = _Placement(self.staging, self.policy)
+        self._layers = 0
+
+    def extract(self, plan: list[PlannedLayer], open_blob: OpenBlob, progress: ProgressCallback | None) -> None:
+        counter = ByteProgress(sum(layer.descriptor.size for layer in plan), progress)
+        for layer in plan:
+            with open_blob(layer.descriptor) as raw:
+                self._extract_layer(layer, raw, counter)
+
+    def _extract_layer(self, layer: PlannedLayer, raw: BinaryIO, counter: ByteProgress) -> None:
+        self._layers += 1
+        staging = self.staging / f"layer-{self._layers}"
+        staging.mkdir()
+        try:
+            staged = _stage(layer, raw, staging, self.policy, counter)
+        except IntegrityError as exc:
+            check = getattr(raw, "damaged", None)  # a local store blob: drop a bad one so a pull restores it
+            verdict = check() if check is not None else None
+            if verdict is None:
+                raise
+            raise IntegrityError(f"{exc}; {verdict}") from None
+        self._placement.place(layer, staged)
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def add_file(self, name: str, data: bytes, mode: int = 0o644) -> Path:
+        """Place one file (the unpacked Kitfile) as part of the transaction, replacing what is there."""
+        source = self.staging / f"file-{len(self._placement.moved)}"
+        write_staged(io.BytesIO(data), source, mode)
+        final = self.policy.target / name
+        self._placement.file(_Staged(name, False, mode, source), final)
+        return final
+
+    def commit(self) -> None:
+        self._placement.finish()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def rollback(self) -> None:
+        try:
+            self._placement.undo()
+        finally:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            _remove_dirs(self._created)
+
+
+def _make_dirs(target: Path) -> list[Path]:
+    """Create ``target`` and missing parents (0755); returns the ones created, outermost first."""
+    missing = []
+    path = Path(os.path.abspath(target))
+    while not os.path.lexists(path) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    created: list[Path] = []
+    try:
+        for each in reversed(missing):
+            os.mkdir(each, 0o755)
+            created.append(each)
+    except BaseException:
+        _remove_dirs(created)
+        raise
+    return created
+
+
+def _remove_dirs(created: list[Path]) -> None:
+    for path in reversed(created):
+        with suppress(OSError):
+            os.rmdir(path)
 
 
 def _stage(
@@ -263,10 +371,10 @@ def _check_parents(layer: PlannedLayer, name: str, policy: _Policy) -> None:
 
 
 class _Placement:
-    """Moves staged entries into the target and remembers how to undo it."""
+    """Moves staged entries into the target and journals how to undo it (for the whole transaction)."""
 
-    def __init__(self, layer: PlannedLayer, staging: Path, policy: _Policy) -> None:
-        self.layer, self.staging, self.policy = layer, staging, policy
+    def __init__(self, staging: Path, policy: _Policy) -> None:
+        self.staging, self.policy = staging, policy
         self.created: list[Path] = []  # directories we made, in creation order
         self.moved: list[tuple[Path, Path | None]] = []  # (final, backup of what it replaced)
         self.modes: list[tuple[Path, int]] = []  # directories whose owner bits are restored at the end
@@ -290,6 +398,16 @@ class _Placement:
         self.moved.append((final, backup))
         _move(item.source, final)
 
+    def place(self, layer: PlannedLayer, staged: list[_Staged]) -> None:
+        for item in staged:
+            if not _check_target(layer, item.name, item.is_dir, self.policy):
+                continue
+            final = self.policy.target / item.name
+            if item.is_dir:
+                self.directory(final, item.mode)
+            else:
+                self.file(item, final)
+
     def finish(self) -> None:
         for path, mode in reversed(self.modes):
             current = path.stat().st_mode & 0o777
@@ -304,23 +422,6 @@ class _Placement:
         for path in reversed(self.created):
             with suppress(OSError):
                 os.rmdir(path)
-
-
-def _place_all(layer: PlannedLayer, staged: list[_Staged], staging: Path, policy: _Policy) -> None:
-    placement = _Placement(layer, staging, policy)
-    try:
-        for item in staged:
-            if not _check_target(layer, item.name, item.is_dir, policy):
-                continue
-            final = policy.target / item.name
-            if item.is_dir:
-                placement.directory(final, item.mode)
-            else:
-                placement.file(item, final)
-        placement.finish()
-    except BaseException:
-        placement.undo()
-        raise
 
 
 def _move(source: Path, final: Path) -> None:

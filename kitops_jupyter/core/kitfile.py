@@ -12,6 +12,7 @@ line they were read from, so later checks can point at the source.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from kitops_jupyter.core import gojson
@@ -36,6 +37,7 @@ from kitops_jupyter.errors import KitfileError, NotFound
 
 __all__ = [
     "KITFILE_NAMES",
+    "MAX_KITFILE_BYTES",
     "CodeEntry",
     "Dataset",
     "DocEntry",
@@ -55,14 +57,32 @@ __all__ = [
     "load_kitfile",
     "parse_config_json",
     "parse_kitfile",
+    "read_kitfile_bytes",
     "validate_kitfile",
 ]
 
 KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
 
 
+MAX_KITFILE_BYTES = 1 << 20  # a Kitfile describes files; 1 MiB is far beyond any real one
+
+
+def _too_large(size: int, source: str) -> KitfileError:
+    return KitfileError(
+        f"the Kitfile is {size} bytes, more than the {MAX_KITFILE_BYTES} bytes (1 MiB) a Kitfile may have; "
+        "keep data and long texts in files that the Kitfile lists instead",
+        source=source,
+    )
+
+
 def parse_kitfile(text: str, source: str = "Kitfile") -> Kitfile:
-    """Parse Kitfile YAML strictly, as kit's ``LoadModel`` does; raises :class:`KitfileError`."""
+    """Parse Kitfile YAML strictly, as kit's ``LoadModel`` does; raises :class:`KitfileError`.
+
+    Texts over :data:`MAX_KITFILE_BYTES` are refused before parsing (they would take minutes and
+    gigabytes); below it only aliases can make a document expand past the parser's node limit.
+    """
+    if len(text) > MAX_KITFILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_KITFILE_BYTES:
+        raise _too_large(len(text.encode("utf-8", "surrogatepass")), source)
     node = compose_document(text.removeprefix("\ufeff"), source)
     if node is None or is_null(node):
         raise KitfileError("the Kitfile is empty; it needs at least `manifestVersion: 1.0.0`", source=source)
@@ -75,13 +95,24 @@ def parse_kitfile(text: str, source: str = "Kitfile") -> Kitfile:
 def load_kitfile(path: Path) -> Kitfile:
     """Read and parse the Kitfile at ``path`` (UTF-8, or UTF-16 with a byte-order mark)."""
     source = str(path)
+    return parse_kitfile(_decode_text(read_kitfile_bytes(path), source), source)
+
+
+def read_kitfile_bytes(path: Path) -> bytes:
+    """The bytes of the Kitfile at ``path``; one over :data:`MAX_KITFILE_BYTES` is refused unread."""
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_KITFILE_BYTES:
+                raise _too_large(size, str(path))
+            data = f.read(MAX_KITFILE_BYTES + 1)
     except FileNotFoundError:
         raise NotFound(f"Kitfile {path} does not exist; check the path or create one with kit init") from None
     except OSError as err:
-        raise KitfileError(f"cannot read the file: {err.strerror}", source=source) from None
-    return parse_kitfile(_decode_text(data, source), source)
+        raise KitfileError(f"cannot read the file: {err.strerror}", source=str(path)) from None
+    if len(data) > MAX_KITFILE_BYTES:  # it grew while we looked
+        raise _too_large(len(data), str(path))
+    return data
 
 
 def _decode_text(data: bytes, source: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArgument, NotFound, StoreError
+from ..errors import InvalidArgument, KitError, NotFound
 from . import mediatypes
 from .gojson import dumps
 from .manifest import Descriptor, Manifest
@@ -58,6 +58,7 @@ class ModelInfo:
     model_name: str
     size: str
     author: str
+    problem: str = ""  # why this ModelKit cannot be read (a damaged or missing manifest or config)
 
     def rows(self) -> list[tuple[str, ...]]:
         """One table row per tag, or one ``<none>`` row when untagged."""
@@ -112,22 +113,35 @@ def model_info(
     )
 
 
+BROKEN = "<damaged>"
+
+
 def list_local(store: LocalStore) -> list[ModelInfo]:
-    """Every stored ModelKit in ``kit list`` order; non-ModelKit manifests show ``<none>`` fields."""
+    """Every stored ModelKit in ``kit list`` order; non-ModelKit manifests show ``<none>`` fields.
+
+    A ModelKit whose manifest or config cannot be read (damaged, missing) is listed too, named
+    ``<damaged>`` with the reason in ``problem``; it does not hide the others.
+    """
     infos = []
     for entry in store.entries():
-        manifest = store.read_manifest(entry.descriptor.digest)
-        kitfile = _kitfile_or_none(store, manifest)
-        infos.append(model_info(entry.display_repo, entry.descriptor.digest, entry.tags, manifest, kitfile))
+        digest = entry.descriptor.digest
+        try:
+            manifest = store.read_manifest(digest)
+            kitfile = _kitfile_or_none(store, manifest)
+        except KitError as exc:
+            name = f"{entry.display_repo}{':' + entry.tags[0] if entry.tags else '@' + digest}"
+            broken = model_info(entry.display_repo, digest, entry.tags, None, None)
+            infos.append(replace(broken, model_name=BROKEN, problem=f"{name}: {exc}"))
+            continue
+        infos.append(model_info(entry.display_repo, digest, entry.tags, manifest, kitfile))
     return infos
 
 
 def _kitfile_or_none(store: LocalStore, manifest: Manifest) -> Kitfile | None:
-    """A manifest without a readable Kitfile still gets a row, with ``<none>`` fields."""
-    try:
-        return store.read_kitfile(manifest)
-    except StoreError:
+    """A manifest that carries no Kitfile (not a ModelKit) still gets a row, with ``<none>`` fields."""
+    if manifest.kind is None:
         return None
+    return store.read_kitfile(manifest)
 
 
 ListRow = ModelInfo  # alias used by api.py

@@ -16,10 +16,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .._version import __version__
-from ..errors import InvalidArgument, PackError
+from ..errors import InvalidArgument, NotFound, PackError
 from . import mediatypes
+from .digest import digest_bytes
 from .ignore import IgnoreRules, kit_clean
-from .kitfile import Kitfile, LayerInfo, Prompt, find_kitfile, layer_entries, parse_kitfile, validate_kitfile
+from .kitfile import (
+    Kitfile,
+    LayerInfo,
+    Prompt,
+    find_kitfile,
+    layer_entries,
+    parse_kitfile,
+    read_kitfile_bytes,
+    validate_kitfile,
+)
 from .kitfile import config_json as kitfile_config_json
 from .layercache import CachedLayer, LayerCache
 from .layerwalk import TarEntry, walk_layer
@@ -31,7 +41,7 @@ from .reference import Reference, parse_reference
 from .secretpolicy import enforce, scan_pack
 from .secrets import SecretFinding
 from .secretscan import UnscannedFile
-from .store import LocalStore
+from .store import BlobPins, LocalStore
 
 if TYPE_CHECKING:
     from .registry.transfer import PushResult
@@ -131,31 +141,36 @@ def pack(
     scan = scan_pack(text, _shown_name(source, context), files)
     enforce(scan, context, allow=allow_secrets, note=note)
     counter = ByteProgress(sum(layer.size for layer in layers) + _raw_size(context, kitfile), progress)
-    writer = _LayerWriter(store, compression, counter, rules.patterns, cache, layer_sink)
-    descriptors = [writer.write(layer) for layer in layers]
-    descriptors += _write_mcp_servers(context, kitfile, store, counter)
-    if not descriptors:
-        note("ModelKit contains no layers")
-    manifest = _manifest(kitfile, descriptors, store, use_model_pack)
-    repo_key = references[0].repo_key if references else UNTAGGED_REPO
-    tags = [ref.tag for ref in references]
-    descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
+    with store.pinning() as pins:  # a removal in another process keeps our blobs until they are listed
+        writer = _LayerWriter(store, compression, counter, rules.patterns, cache, layer_sink, pins)
+        descriptors = [writer.write(layer) for layer in layers]
+        descriptors += _write_mcp_servers(context, kitfile, store, counter, pins)
+        if not descriptors:
+            note("ModelKit contains no layers")
+        manifest = _manifest(kitfile, descriptors, store, use_model_pack, pins)
+        repo_key = references[0].repo_key if references else UNTAGGED_REPO
+        tags = [ref.tag for ref in references]
+        descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
     return PackResult(
         descriptor, manifest, kitfile, references, warnings, writer.cached,
         secrets=scan.findings, unscanned=scan.unscanned,
     )  # fmt: skip
 
 
-def _manifest(kitfile: Kitfile, layers: list[Descriptor], store: LocalStore, use_model_pack: bool) -> Manifest:
+def _manifest(
+    kitfile: Kitfile, layers: list[Descriptor], store: LocalStore, use_model_pack: bool, pins: BlobPins
+) -> Manifest:
     kitfile_json = kitfile_config_json(kitfile)
     created = created_timestamp()
     if not use_model_pack:
+        pins.add([digest_bytes(kitfile_json)])
         config_desc = Descriptor(mediatypes.KIT_CONFIG, store.write_blob(kitfile_json), len(kitfile_json))
         return build_manifest(config_desc, layers, CLI_VERSION, created)
     from .modelpack_output import modelpack_config, modelpack_manifest
 
     diff_ids = [_diff_id(kitfile, layer.digest) for layer in layers]
     config = modelpack_config(kitfile, diff_ids, created)
+    pins.add([digest_bytes(config)])
     config_desc = Descriptor(mediatypes.MODELPACK_CONFIG, store.write_blob(config), len(config))
     return modelpack_manifest(config_desc, layers, kitfile_json, CLI_VERSION, created)
 
@@ -169,14 +184,14 @@ def _diff_id(kitfile: Kitfile, digest: str) -> str:
 
 
 def _write_mcp_servers(
-    context: Path, kitfile: Kitfile, store: LocalStore, counter: ByteProgress
+    context: Path, kitfile: Kitfile, store: LocalStore, counter: ByteProgress, pins: BlobPins
 ) -> list[Descriptor]:
     """``mcpServers`` entries as raw ``.mcpb`` layers after every other layer, as the newest kit does."""
     from .rawlayer import MCPB, write_raw_layer
 
     written = []
     for i, server in enumerate(kitfile.mcp_servers):
-        desc = write_raw_layer(context, server.path, MCPB, store, counter, f"mcpServers[{i}].path")
+        desc = write_raw_layer(context, server.path, MCPB, store, counter, f"mcpServers[{i}].path", pins.add)
         server.layer = LayerInfo(desc.digest, desc.digest)
         written.append(desc)
     return written
@@ -215,8 +230,8 @@ def _kitfile_text(context: Path, kitfile_path: Path | None, kitfile_text: str | 
         return kitfile_text, STDIN_SOURCE
     path = Path(kitfile_path) if kitfile_path else find_kitfile(context)
     try:
-        return path.read_text(encoding="utf-8"), str(path)
-    except FileNotFoundError:
+        return read_kitfile_bytes(path).decode("utf-8"), str(path)  # over 1 MiB is refused unread
+    except NotFound:
         raise PackError(f"Kitfile {path} does not exist; create one with `kit init` or pass -f") from None
     except UnicodeDecodeError as exc:
         raise PackError(f"Kitfile {path} is not UTF-8 text ({exc.reason}); save it as UTF-8") from None
@@ -313,9 +328,10 @@ class _LayerWriter:
         patterns: list[str],
         cache: bool,
         sink: OpenTee | None,
+        pins: BlobPins,
     ) -> None:
         self.store, self.compression, self.counter, self.patterns = store, compression, counter, patterns
-        self.sink = sink
+        self.sink, self.pins = sink, pins
         self.cache = LayerCache(store.home / "cache" / "layers") if cache else None
         self.cached: list[str] = []
 
@@ -337,13 +353,10 @@ class _LayerWriter:
     def _reuse(self, key: str) -> CachedLayer | None:
         """The cached blob for ``key`` if the store still holds it with the recorded size."""
         hit = self.cache.get(key) if self.cache is not None else None
-        if hit is None or not self.store.has_blob(hit.digest):
+        if hit is None:
             return None
-        try:
-            size = self.store.blob_path(hit.digest).stat().st_size
-        except OSError:
-            return None
-        return hit if size == hit.size else None
+        self.pins.add([hit.digest])  # before the check: a removal elsewhere must not delete it after
+        return hit if self.store.has_blob(hit.digest, hit.size) else None
 
     def _pack(self, layer: _PlannedLayer, media_type: str, key: str) -> CachedLayer:
         started = time.time_ns()
@@ -363,6 +376,7 @@ class _LayerWriter:
             raise
         if tee is not None:
             tee.close(written.digest)
+        self.pins.add([written.digest])
         self.store.add_blob_file(written.path, written.digest, verified=True)
         blob = CachedLayer(written.digest, written.diff_id, written.size)
         if self.cache is not None:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,9 +62,17 @@ def _metadata(name: str, info: os.stat_result) -> str:
 
 
 def write_raw_layer(
-    context: Path, raw_path: str, base: str, store: LocalStore, counter: ByteProgress, field: str
+    context: Path,
+    raw_path: str,
+    base: str,
+    store: LocalStore,
+    counter: ByteProgress,
+    field: str,
+    pin: Callable[[list[str]], None] | None = None,
 ) -> Descriptor:
-    """Copy one file of ``context`` into the store as a raw layer, hashing it on the way (streamed)."""
+    """Copy one file of ``context`` into the store as a raw layer, hashing it on the way (streamed).
+
+    ``pin`` (a :class:`~.store.BlobPins` ``add``) pins the blob before it enters the store."""
     path, cleaned, info = _source(context, raw_path, field)
     digest = hashlib.sha256()
     tmp = store.ingest_dir() / f"raw-{os.getpid()}-{id(digest)}"
@@ -78,6 +87,8 @@ def write_raw_layer(
         if size != info.st_size:
             raise PackError(f"{field}: {raw_path} changed while it was packed; pack again")
         blob_digest = "sha256:" + digest.hexdigest()
+        if pin is not None:
+            pin([blob_digest])
         store.add_blob_file(tmp, blob_digest, verified=True)
     finally:
         tmp.unlink(missing_ok=True)

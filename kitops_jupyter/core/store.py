@@ -7,6 +7,13 @@ read-only (0400): owner-only like the 0600 kit gives pulled and packed blobs, re
 oras gives the blobs it writes. A manifest is only listed once all its blobs are present, because kit
 (oras) rebuilds its graph from ``index.json`` on every start and fails on a missing blob.
 
+Safe across processes (kernels, the Jupyter server, kit): every blob is written under a name only its
+writer uses (:mod:`ingest`) and renamed into ``blobs/sha256`` after its digest checks; a blob already
+there is trusted only when its size matches (else it is replaced), and one found damaged while being
+read is deleted so the next pull fetches it again. Index and tag files change under one file lock
+(:mod:`storefiles`), and blobs an operation is using are pinned (:mod:`storepins`) so that a removal
+in another process does not delete them midway.
+
 Removing the last reference to a manifest deletes it and then the config and layers no remaining
 manifest needs, like kit's oras AutoGC; :meth:`LocalStore.gc` sweeps anything else unreachable.
 """
@@ -14,17 +21,21 @@ manifest needs, like kit's oras AutoGC; :meth:`LocalStore.gc` sweeps anything el
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from ..errors import IntegrityError, InvalidReference, NotFound, StoreError
 from . import mediatypes
-from .digest import check_digest, digest_bytes, digest_file, hex_of
+from .digest import CHUNK, check_digest, digest_bytes, digest_file, hex_of
+from .ingest import claim_ingest_file
 from .manifest import Descriptor, Manifest
 from .reference import (
     DEFAULT_REGISTRY,
@@ -35,11 +46,12 @@ from .reference import (
     split_repo_key,
 )
 from .storefiles import RepoFiles, SharedIndex, StoreLock, ensure_layout, list_repo_keys, remove_file
+from .storepins import PinFile, live_pins
 
 if TYPE_CHECKING:
     from .kitfile import Kitfile
 
-__all__ = ["BLOB_MODE", "GcResult", "LocalStore", "RemoveResult", "StoreEntry", "kitops_home"]
+__all__ = ["BLOB_MODE", "BlobPins", "GcResult", "LocalStore", "RemoveResult", "StoreEntry", "StoredBlob", "kitops_home"]
 
 BLOB_MODE = 0o400
 MAX_METADATA_BLOB = 64 << 20  # manifests and configs are small; refuse to slurp a layer by mistake
@@ -110,30 +122,50 @@ class LocalStore:
     def blob_path(self, digest: str) -> Path:
         return self.storage / "blobs" / "sha256" / hex_of(digest)
 
-    def has_blob(self, digest: str) -> bool:
-        return self.blob_path(digest).is_file()
-
-    def open_blob(self, digest: str) -> BinaryIO:
+    def has_blob(self, digest: str, size: int | None = None) -> bool:
+        """The blob is there (and, when ``size`` is given, has that size: anything else is damaged)."""
         try:
-            return open(self.blob_path(digest), "rb")
+            found = self.blob_path(digest).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return False
+        return size is None or found.st_size == size
+
+    def open_blob(self, digest: str) -> StoredBlob:
+        """The blob for reading; a reader that finds it damaged calls ``.damaged()`` on the result."""
+        try:
+            raw = io.FileIO(self.blob_path(digest), "rb")
         except FileNotFoundError:
             raise NotFound(
                 f"blob {digest} is not in local storage {self.storage}; pull the ModelKit again"
             ) from None
+        return StoredBlob(raw, self, digest)
 
     def read_blob(self, digest: str) -> bytes:
         """A small blob's bytes, checked against its digest."""
         with self.open_blob(digest) as f:
             data = f.read(MAX_METADATA_BLOB + 1)
-        if len(data) > MAX_METADATA_BLOB:
-            raise StoreError(
-                f"blob {digest} is larger than {MAX_METADATA_BLOB} bytes; it is not a manifest or config"
-            )
-        if digest_bytes(data) != digest:
-            raise IntegrityError(
-                f"blob {self.blob_path(digest)} does not match its digest; remove it and pull again"
-            )
+            if len(data) > MAX_METADATA_BLOB:
+                raise StoreError(
+                    f"blob {digest} is larger than {MAX_METADATA_BLOB} bytes; it is not a manifest or config"
+                )
+            if digest_bytes(data) != digest:
+                raise IntegrityError(
+                    f"blob {self.blob_path(digest)} does not match its digest; {f.damaged() or 'pull again'}"
+                )
         return data
+
+    def discard_damaged(self, digest: str, opened: int) -> None:
+        """Delete the blob file behind descriptor ``opened`` if it is still the one stored as ``digest``
+        (a writer in another process may have replaced it with a good copy meanwhile)."""
+        path = self.blob_path(digest)
+        mine = os.fstat(opened)
+        with self._lock.hold():
+            try:
+                now = path.stat()
+            except FileNotFoundError:
+                return
+            if (now.st_dev, now.st_ino) == (mine.st_dev, mine.st_ino):
+                remove_file(path)
 
     def ingest_dir(self) -> Path:
         """``storage/ingest``: temp files here are on the blobs' filesystem, so renames are atomic."""
@@ -141,29 +173,35 @@ class LocalStore:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
+    def claim_ingest(self, digest: str) -> contextlib.AbstractContextManager[Path]:
+        """A temp path for downloading ``digest`` that no other writer uses (see :mod:`ingest`)."""
+        return claim_ingest_file(self.ingest_dir(), hex_of(digest))
+
     def add_blob_file(self, tmp: Path, digest: str, *, verified: bool = False) -> Path:
         """Move a finished temp file into ``blobs/sha256``; it is hashed first unless ``verified``.
 
-        A mismatch deletes ``tmp`` and raises :class:`IntegrityError`. If the blob already exists the
-        temp file is simply dropped.
+        A mismatch deletes ``tmp`` and raises :class:`IntegrityError`. If a blob of the same size is
+        already there the temp file is simply dropped; one of another size is damaged and replaced.
         """
         check_digest(digest)
         if not verified and digest_file(tmp)[0] != digest:
             remove_file(tmp)
             raise IntegrityError(f"{tmp} does not match digest {digest}; the file was discarded")
         target = self.blob_path(digest)
-        if target.is_file():
+        size = tmp.stat().st_size
+        if self.has_blob(digest, size):
             remove_file(tmp)
             return target
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp, BLOB_MODE)
-        os.replace(tmp, target)
+        with self._lock.hold():  # serialised with discard_damaged, which must not delete our copy
+            os.replace(tmp, target)
         return target
 
     def write_blob(self, data: bytes) -> str:
         """Store a small blob (config, manifest) and return its digest."""
         digest = digest_bytes(data)
-        if self.has_blob(digest):
+        if self.has_blob(digest, len(data)):
             return digest
         fd, name = tempfile.mkstemp(prefix=f"{hex_of(digest)}_", dir=self.ingest_dir())
         try:
@@ -177,6 +215,19 @@ class LocalStore:
             raise
         return digest
 
+    # -- pins ----------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def pinning(self, digests: Iterable[str] = ()) -> Iterator[BlobPins]:
+        """Keep removals in any process from deleting the pinned blobs until the block ends."""
+        with self._lock.hold():
+            pins = BlobPins(self, PinFile(self.storage))
+            pins.file.add(digests)
+        try:
+            yield pins
+        finally:
+            pins.file.release()
+
     # -- manifests ---------------------------------------------------------------------------------
 
     def put_manifest(self, repo_key: str, manifest_bytes: bytes, tags: list[str]) -> Descriptor:
@@ -188,14 +239,14 @@ class LocalStore:
                     f"tag {tag!r} is not valid; use letters, digits, '_', '.' or '-', e.g. 'v1'"
                 )
         manifest = Manifest.parse(manifest_bytes, "manifest to store")
-        missing = [d.digest for d in manifest.blob_descriptors() if not self.has_blob(d.digest)]
-        if missing:
-            raise StoreError(
-                f"cannot store manifest: blobs {', '.join(missing)} are missing; store them first"
-            )
         media_type = manifest.media_type or mediatypes.MANIFEST
         desc = Descriptor(media_type, digest_bytes(manifest_bytes), len(manifest_bytes))
-        with self._lock.hold():
+        with self._lock.hold():  # a removal elsewhere cannot delete a blob between check and listing
+            missing = [d.digest for d in manifest.blob_descriptors() if not self.has_blob(d.digest)]
+            if missing:
+                raise StoreError(
+                    f"cannot store manifest: blobs {', '.join(missing)} are missing; store them first"
+                )
             self.write_blob(manifest_bytes)
             self._list_manifest(repo_key, desc, tags)
         return desc
@@ -304,7 +355,7 @@ class LocalStore:
         with self._lock.hold():
             cutoff = time.time() - min_age
             self._prune_shared_index(cutoff, result)
-            keep = self._reachable(self._listed_manifests())
+            keep = self._reachable(self._listed_manifests()) | live_pins(self.storage)
             for path in self._blob_files():
                 if "sha256:" + path.name not in keep:
                     self._collect_file(path, cutoff, result)
@@ -339,8 +390,10 @@ class LocalStore:
         shared = SharedIndex.load(self.storage)
         if shared.discard(digest):
             shared.save()
-        result.freed += self._delete_blob(digest)
-        result.manifest_deleted = True
+        pinned = live_pins(self.storage)
+        if digest not in pinned:  # an unpack elsewhere still reads it; gc collects it later
+            result.freed += self._delete_blob(digest)
+            result.manifest_deleted = True
         if manifest is not None:
             self._collect(manifest, result)
         return result
@@ -351,6 +404,7 @@ class LocalStore:
             keep = self._reachable(self._listed_manifests())
         except (StoreError, IntegrityError):
             return  # another manifest is unreadable: better to leave garbage than delete too much
+        keep |= live_pins(self.storage)  # blobs a pull, pack or unpack elsewhere is using right now
         for digest in {d.digest for d in manifest.blob_descriptors()} - keep:
             if self.has_blob(digest):
                 result.freed += self._delete_blob(digest)
@@ -396,6 +450,43 @@ class LocalStore:
         where = [e.repo_key for e in self.entries() if ref.digest and e.descriptor.digest == ref.digest]
         hint = f"; it is stored as {display_name(where[0])}@{ref.digest}" if where else "; check `kit list`"
         return f"ModelKit {ref.display() or ref} is not in local storage{hint}"
+
+
+class BlobPins:
+    """One operation's pins (see :meth:`LocalStore.pinning`)."""
+
+    def __init__(self, store: LocalStore, file: PinFile) -> None:
+        self.store, self.file = store, file
+
+    def add(self, digests: Iterable[str]) -> None:
+        with self.store._lock.hold():
+            self.file.add(digests)
+
+
+class StoredBlob(io.BufferedReader):
+    """A blob file opened for reading; :meth:`damaged` removes it when a reader found it wrong."""
+
+    def __init__(self, raw: io.FileIO, store: LocalStore, digest: str) -> None:
+        super().__init__(raw)
+        self.store, self.digest = store, digest
+
+    def damaged(self) -> str | None:
+        """If this copy really does not match its digest, delete it so the next pull fetches it again
+        and return what to tell the user; None when the stored bytes are fine."""
+        with contextlib.suppress(OSError):
+            with open(os.dup(self.fileno()), "rb") as again:
+                again.seek(0)
+                if _hash_stream(again) == self.digest:
+                    return None
+            self.store.discard_damaged(self.digest, self.fileno())
+        return "the damaged local copy was removed; pull the ModelKit again to restore it"
+
+
+def _hash_stream(stream: BinaryIO) -> str:
+    h = hashlib.sha256()
+    while chunk := stream.read(CHUNK):
+        h.update(chunk)
+    return "sha256:" + h.hexdigest()
 
 
 def _unique(descs: list[Descriptor]) -> list[Descriptor]:

@@ -82,6 +82,8 @@ def read_json(path: Path) -> Any:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
+    except NotADirectoryError:
+        raise  # the store's folder is a file: the API names it (see oserrors.file_system_error)
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}; check its permissions") from None
     try:

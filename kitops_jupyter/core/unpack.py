@@ -8,7 +8,6 @@ each planned layer lives in :mod:`.extract` (:func:`unpack_layers` is re-exporte
 
 from __future__ import annotations
 
-import io
 import os
 import posixpath
 from collections.abc import Iterator
@@ -24,7 +23,7 @@ from ..errors import (
     UnsafeArchive,
 )
 from . import mediatypes
-from .extract import STAGING_PREFIX, OpenBlob, unpack_layers, write_staged
+from .extract import STAGING_PREFIX, OpenBlob, UnpackTransaction, unpack_layers, unpack_transaction
 from .kitfile import Kitfile, LayerInfo, dump_kitfile
 from .layerplan import PlannedLayer
 from .manifest import Descriptor, Manifest
@@ -38,10 +37,12 @@ __all__ = [
     "Filter",
     "OpenBlob",
     "PlannedLayer",
+    "UnpackTransaction",
     "parse_filters",
     "plan_unpack",
     "unpack_layers",
     "unpack_modelkit",
+    "unpack_transaction",
     "wants_kitfile",
     "write_unpacked_kitfile",
 ]
@@ -230,21 +231,23 @@ def _check_supported(layer: PlannedLayer) -> None:
 
 
 def write_unpacked_kitfile(
-    kitfile: Kitfile, target: Path, filters: list[Filter], *, overwrite: bool = False
+    kitfile: Kitfile,
+    target: Path,
+    filters: list[Filter],
+    *,
+    overwrite: bool = False,
+    transaction: UnpackTransaction | None = None,
 ) -> Path | None:
     """Write ``target/Kitfile`` (yaml.v3 style, no digests) if the filters want it; kit's rules:
     identical bytes are fine, different bytes need ``overwrite``. Returns the path, or None if skipped."""
     if not wants_kitfile(filters):
         return None
     data = dump_kitfile(kitfile).encode("utf-8")
-    target.mkdir(mode=0o755, parents=True, exist_ok=True)
-    path = target / KITFILE_NAME
-    if _kitfile_matches(path, data, overwrite):
-        return path
-    tmp = target / f"{STAGING_PREFIX}{os.urandom(8).hex()}.Kitfile"
-    write_staged(io.BytesIO(data), tmp, 0o644)  # kit writes 0644, umask applies
-    os.replace(tmp, path)
-    return path
+    with unpack_transaction(target, overwrite=overwrite, outer=transaction) as txn:
+        path = txn.target / KITFILE_NAME
+        if _kitfile_matches(path, data, overwrite):
+            return path
+        return txn.add_file(KITFILE_NAME, data, 0o644)  # kit writes 0644, umask applies
 
 
 def _kitfile_matches(path: Path, data: bytes, overwrite: bool) -> bool:
@@ -272,14 +275,17 @@ def unpack_modelkit(
     overwrite: bool = False,
     ignore_existing: bool = False,
     progress: ProgressCallback | None = None,
+    transaction: UnpackTransaction | None = None,
 ) -> list[PlannedLayer]:
-    """Plan, extract the layers, then write the Kitfile; a Kitfile conflict is detected up front."""
+    """Plan, extract the layers, then write the Kitfile, all or nothing (within ``transaction`` if
+    given); a Kitfile conflict is detected up front."""
     chosen = filters or []
     plan = plan_unpack(manifest, kitfile, chosen)
     if wants_kitfile(chosen):
         _kitfile_matches(target / KITFILE_NAME, dump_kitfile(kitfile).encode("utf-8"), overwrite)
-    unpack_layers(
-        plan, open_blob, target, overwrite=overwrite, ignore_existing=ignore_existing, progress=progress
-    )
-    write_unpacked_kitfile(kitfile, target, chosen, overwrite=overwrite)
+    with unpack_transaction(
+        target, overwrite=overwrite, ignore_existing=ignore_existing, outer=transaction
+    ) as txn:
+        txn.extract(plan, open_blob, progress)
+        write_unpacked_kitfile(kitfile, target, chosen, overwrite=overwrite, transaction=txn)
     return plan

@@ -26,7 +26,9 @@ from kitops_jupyter.errors import KitfileError
 
 __all__ = ["Decoder", "compose_document", "describe", "line_of"]
 
-_MAX_NODES = 1_000_000  # yaml.v3 refuses "excessive aliasing"; this bounds alias expansion likewise
+# yaml.v3 refuses "excessive aliasing"; this bounds alias expansion likewise. A Kitfile is at most
+# 1 MiB (kitfile.MAX_KITFILE_BYTES), fewer than half a million nodes, so only aliases get past it.
+_MAX_NODES = 1_000_000
 
 
 class _RawResolver(BaseResolver):
@@ -190,7 +192,12 @@ class Decoder:
             )
         self._count += 1
         if self._count > _MAX_NODES:
-            raise self.fail("the document expands too many aliases; simplify it", node, path)
+            raise self.fail(
+                f"the document expands to more than {_MAX_NODES} values through its aliases (*name); "
+                "write the repeated parts out or simplify it",
+                node,
+                path,
+            )
 
     def scalar_any(self, node: ScalarNode, path: str) -> Any:
         try:

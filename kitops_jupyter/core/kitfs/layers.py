@@ -184,7 +184,7 @@ class Resolver:
     def _open_layer(self, files: ModelKitFiles, layer: Layer) -> None:
         planned = layer.planned
         desc = planned.descriptor
-        local = self.store.has_blob(desc.digest)
+        local = self.store.has_blob(desc.digest, desc.size)  # a wrong size is a damaged copy
         whole = self.verify or bool(planned.compression)
         if not whole and local:
             source: ByteSource = FileSource(self.store.blob_path(desc.digest))

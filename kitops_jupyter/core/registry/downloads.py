@@ -1,11 +1,13 @@
 """Blob download: streamed, hashed on the fly, resumable, and nothing kept unless the digest matches.
 
-A layer streams into ``storage/ingest/<hex>`` (kit's ingest name, so an interrupted pull resumes
-even in a later run). A retry, or a later pull, continues from the partial file's size with an HTTP
-``Range`` request after hashing the prefix already on disk; a registry that ignores ``Range`` simply
-sends the whole blob again. When the size and sha256 match, the file is renamed into the store;
-otherwise it is deleted and :class:`IntegrityError` raised (after one fresh try if a partial file
-from an earlier run may have been the culprit).
+A layer streams into a file only this writer uses (normally ``storage/ingest/<hex>``, claimed across
+processes by :func:`~..ingest.claim_ingest_file`, so an interrupted pull resumes even in a later run).
+A retry, or a later pull, continues from the partial file's size with an HTTP ``Range`` request after
+hashing the prefix already on disk; a registry that ignores ``Range`` simply sends the whole blob
+again. When the size and sha256 match, the caller renames the file into the store; otherwise it is
+emptied and :class:`IntegrityError` raised (after one fresh try if a partial file from an earlier run
+may have been the culprit). The file is emptied rather than deleted so that the claim, a lock on it,
+stays valid.
 
 :class:`RemoteBlob` is the same stream as a file-like object for remote unpack: nothing is stored,
 and a dropped connection continues transparently from the current offset.
@@ -16,10 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import tempfile
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,7 +26,7 @@ import requests
 import urllib3
 
 from ...errors import IntegrityError, RegistryError
-from ..digest import CHUNK, hex_of
+from ..digest import CHUNK
 from ..manifest import Descriptor
 from .client import RegistryClient, pull_scope
 from .http_errors import connection_error
@@ -82,53 +81,23 @@ def download_blob(
     client: RegistryClient,
     repository: str,
     desc: Descriptor,
-    ingest_dir: Path,
+    path: Path,
     meter: Meter,
     what: str,
 ) -> Path:
-    """Download ``desc`` to ``ingest_dir/<hex>``; returns the verified file (the caller moves it).
-
-    If another download in this process is using that name, a private temp name is used instead
-    (no resume for that one, but no two writers on one file).
-    """
-    with _claim(ingest_dir / hex_of(desc.digest)) as path:
-        job = _Download(client, repository, desc, path, meter, what)
-        try:
-            client.options.retry.run(job.attempt, what)
-            job.verify()
-        except IntegrityError:
-            if not job.had_partial:
-                raise
-            job.restart()
-            client.options.retry.run(job.attempt, what)
-            job.verify()
-        return job.path
-
-
-_claimed: set[Path] = set()
-_claimed_lock = threading.Lock()
-
-
-@contextmanager
-def _claim(path: Path) -> Iterator[Path]:
-    with _claimed_lock:
-        free = path not in _claimed
-        if free:
-            _claimed.add(path)
-    if not free:
-        fd, name = tempfile.mkstemp(prefix=f"{path.name}-", dir=path.parent)
-        os.close(fd)
-        path = Path(name)
+    """Download ``desc`` into ``path``, a file this writer alone uses (resumed if it holds a prefix);
+    returns the verified file (the caller moves it into the store)."""
+    job = _Download(client, repository, desc, path, meter, what)
     try:
-        yield path
-    except BaseException:
-        if not free:
-            path.unlink(missing_ok=True)
-        raise
-    finally:
-        if free:
-            with _claimed_lock:
-                _claimed.discard(path)
+        client.options.retry.run(job.attempt, what)
+        job.verify()
+    except IntegrityError:
+        if not job.had_partial:
+            raise
+        job.restart()
+        client.options.retry.run(job.attempt, what)
+        job.verify()
+    return job.path
 
 
 class _Download:
@@ -150,7 +119,7 @@ class _Download:
         self.had_partial = path.exists() and path.stat().st_size > 0
 
     def restart(self) -> None:
-        self.path.unlink(missing_ok=True)
+        _empty(self.path)
         self.hasher, self.hashed, self.had_partial = hashlib.sha256(), 0, False
 
     def attempt(self) -> None:
@@ -171,7 +140,7 @@ class _Download:
         except FileNotFoundError:
             size = 0
         if size > self.desc.size or size < self.hashed:
-            self.path.unlink(missing_ok=True)
+            _empty(self.path)
             self.hasher, self.hashed, size = hashlib.sha256(), 0, 0
         if size > self.hashed:
             with open(self.path, "rb") as f:
@@ -204,7 +173,7 @@ class _Download:
         actual = "sha256:" + self.hasher.hexdigest()
         if self.hashed == self.desc.size and actual == self.desc.digest:
             return
-        self.path.unlink(missing_ok=True)
+        _empty(self.path)
         if self.hashed != self.desc.size:
             detail = f"expected {self.desc.size} bytes but received {self.hashed}"
         else:
@@ -213,6 +182,12 @@ class _Download:
             f"{self.what}: blob {self.desc.digest} from {self.client.registry}: {detail}; the registry "
             "holds corrupt or truncated data, nothing was kept"
         )
+
+
+def _empty(path: Path) -> None:
+    """Truncate (not delete: the writer's claim is a lock on this very file)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
 
 
 def fetch_blob_bytes(

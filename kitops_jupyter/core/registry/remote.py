@@ -29,7 +29,7 @@ from .transfer import remote_manifest, remote_reference
 if TYPE_CHECKING:
     from ..kitfile import Kitfile
     from ..store import LocalStore
-    from ..unpack import Filter, PlannedLayer
+    from ..unpack import Filter, PlannedLayer, UnpackTransaction
 
 __all__ = [
     "RemoteModelKit",
@@ -160,14 +160,15 @@ def remote_unpack(
     progress: ProgressCallback | None = None,
     store: LocalStore | None = None,
     parents: bool = True,
+    transaction: UnpackTransaction | None = None,
 ) -> list[PlannedLayer]:
     """Unpack a remote ModelKit into ``target`` streaming only the layers ``filters`` select.
 
     Nothing is written to the local store. When the model is selected, the models of parent
     ModelKits (``model.path`` references) are unpacked first, from ``store`` when it holds them.
-    Returns the layers of this ModelKit that were unpacked.
+    All or nothing (within ``transaction`` if given). Returns the layers of this ModelKit unpacked.
     """
-    from ..unpack import parse_filters, plan_unpack, unpack_layers, write_unpacked_kitfile
+    from ..unpack import parse_filters, plan_unpack, unpack_transaction, write_unpacked_kitfile
 
     if overwrite and ignore_existing:
         raise InvalidArgument("overwrite and ignore_existing contradict each other; choose one")
@@ -177,22 +178,20 @@ def remote_unpack(
         kit = _fetch(client, ref)
         plan = plan_unpack(kit.manifest, kit.kitfile, parsed)
         what = f"unpack {ref}"
-        if parents:
-            how = {"overwrite": overwrite, "ignore_existing": ignore_existing, "progress": progress}
-            unpack_parents(ref, kit.kitfile, Path(target), parsed, store=store, options=options, **how)
 
         def open_blob(desc: Descriptor) -> Any:
             return RemoteBlob(client, ref.repository, desc, what)
 
-        unpack_layers(
-            plan,
-            open_blob,
-            Path(target),
-            overwrite=overwrite,
-            ignore_existing=ignore_existing,
-            progress=progress,
-        )
-    write_unpacked_kitfile(kit.kitfile, Path(target), parsed, overwrite=overwrite)
+        with unpack_transaction(
+            Path(target), overwrite=overwrite, ignore_existing=ignore_existing, outer=transaction
+        ) as txn:
+            if parents:
+                how = {"overwrite": overwrite, "ignore_existing": ignore_existing, "progress": progress}
+                unpack_parents(
+                    ref, kit.kitfile, Path(target), parsed, store=store, options=options, transaction=txn, **how
+                )
+            txn.extract(plan, open_blob, progress)
+            write_unpacked_kitfile(kit.kitfile, Path(target), parsed, overwrite=overwrite, transaction=txn)
     return plan
 
 
@@ -209,7 +208,8 @@ def unpack_parents(
     """Unpack the model of every parent ModelKit of ``child``, farthest first (docs/format.md §4.2, #840).
 
     Only when ``filters`` select the model. Each parent comes from ``store`` if it is there, else
-    straight from its registry (model layers only). ``how``: overwrite, ignore_existing, progress.
+    straight from its registry (model layers only). ``how``: overwrite, ignore_existing, progress,
+    transaction (the caller's :class:`~..unpack.UnpackTransaction`, so a failure undoes the parents too).
     """
     if not selects_model(filters):
         return []
@@ -239,10 +239,12 @@ def _unpack_parent_model(
     from ..unpack import unpack_modelkit
 
     if store is not None and (desc := store.find(ref)) is not None:
-        manifest, local = store.read_manifest(desc.digest), store
-        kitfile = local.read_kitfile(manifest)
-        unpack_modelkit(
-            manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY, **how
-        )
+        with store.pinning([desc.digest]) as pins:  # a removal elsewhere must not delete it midway
+            manifest, local = store.read_manifest(desc.digest), store
+            pins.add(d.digest for d in manifest.blob_descriptors())
+            kitfile = local.read_kitfile(manifest)
+            unpack_modelkit(
+                manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY, **how
+            )
     else:
         remote_unpack(ref, target, filters=["model"], options=options, parents=False, **how)

@@ -17,7 +17,6 @@ from functools import partial
 from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnreachable, StoreError
 from .. import mediatypes
 from ..bloblocations import BlobLocations
-from ..digest import hex_of
 from ..kitfile import Kitfile
 from ..manifest import Descriptor, Manifest
 from ..parents import missing_parent, parent_chain
@@ -54,6 +53,17 @@ class PullResult:
     skipped: list[str] = field(default_factory=list)  # already in the local store
     bytes_downloaded: int = 0
     parents: list[Reference] = field(default_factory=list)  # parent ModelKits pulled (or found) too
+    repaired: list[str] = field(default_factory=list)  # stored blobs found damaged (wrong size) and replaced
+
+    @property
+    def notes(self) -> list[str]:
+        """What the user should hear about besides the pull itself."""
+        if not self.repaired:
+            return []
+        return [
+            f"replaced {len(self.repaired)} damaged blob(s) in local storage with the registry's copy: "
+            + ", ".join(d[:19] for d in self.repaired)
+        ]
 
 
 def as_reference(value: Reference | str, default_tag: str | None = "latest") -> tuple[Reference, list[str]]:
@@ -100,33 +110,35 @@ def push(
     manifest_bytes = store.read_blob(desc.digest)
     manifest = Manifest.parse(manifest_bytes, f"manifest of {src.display() or src}")
     blobs = _unique(manifest.blob_descriptors())
-    missing = [b.digest for b in blobs if not store.has_blob(b.digest)]
-    if missing:
-        raise StoreError(
-            f"push {src.display()}: local blobs {', '.join(missing)} are missing; pack or pull it again"
-        )
     names = _push_names(dst, desc.digest, [*(src_extra if destination is None else []), *dst_extra, *tags])
     what = f"push {dst}"
     counter = ByteProgress(sum(b.size for b in blobs), progress)
     locations = BlobLocations(store.storage)
-    with RegistryClient(dst.registry, options) as client:
-        tasks = [
-            partial(
-                _upload,
-                client,
-                store,
-                dst,
-                b,
-                locations.sources(dst.registry, b.digest, exclude=dst.repository),
-                counter,
-                what,
+    with store.pinning([b.digest for b in blobs]):  # a removal elsewhere must not delete them midway
+        missing = [b.digest for b in blobs if not store.has_blob(b.digest, b.size)]
+        if missing:
+            raise StoreError(
+                f"push {src.display()}: local blobs {', '.join(missing)} are missing or damaged; pack or "
+                "pull it again"
             )
-            for b in blobs
-        ]
-        outcome = run_parallel(tasks, client.options.concurrency)
-        media_type = manifest.media_type or mediatypes.MANIFEST
-        for name in names:
-            client.put_manifest(dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}")
+        with RegistryClient(dst.registry, options) as client:
+            tasks = [
+                partial(
+                    _upload,
+                    client,
+                    store,
+                    dst,
+                    b,
+                    locations.sources(dst.registry, b.digest, exclude=dst.repository),
+                    counter,
+                    what,
+                )
+                for b in blobs
+            ]
+            outcome = run_parallel(tasks, client.options.concurrency)
+            media_type = manifest.media_type or mediatypes.MANIFEST
+            for name in names:
+                client.put_manifest(dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}")
     locations.record(dst.registry, dst.repository, [b.digest for b in blobs])
     uploaded = [b for b, how in zip(blobs, outcome, strict=True) if how == "sent"]
     return PushResult(
@@ -183,21 +195,31 @@ def _download(
     what: str,
     cancel: threading.Event,
 ) -> None:
-    path = download_blob(client, repository, blob, store.ingest_dir(), Meter(counter, cancel), what)
-    store.add_blob_file(path, blob.digest, verified=True)
+    download_into_store(client, store, repository, blob, Meter(counter, cancel), what)
+
+
+def download_into_store(
+    client: RegistryClient, store: LocalStore, repository: str, blob: Descriptor, meter: Meter, what: str
+) -> None:
+    """Download ``blob`` to a file only this writer uses, then rename it into ``blobs/sha256``.
+
+    An interrupted download stays in ``storage/ingest`` to be resumed; any other failure deletes it.
+    """
+    with store.claim_ingest(blob.digest) as path:
+        try:
+            download_blob(client, repository, blob, path, meter, what)
+        except BaseException as exc:
+            if not _interrupted(exc):
+                path.unlink(missing_ok=True)
+            raise
+        store.add_blob_file(path, blob.digest, verified=True)
 
 
 def _interrupted(exc: BaseException) -> bool:
-    """A failure worth resuming later (network gone, registry overloaded) rather than a verdict."""
-    if isinstance(exc, RegistryUnreachable):
+    """A failure worth resuming later (network gone, registry overloaded, Ctrl-C) rather than a verdict."""
+    if isinstance(exc, (RegistryUnreachable, KeyboardInterrupt)):
         return True
     return isinstance(exc, RegistryError) and exc.status is not None and is_transient_status(exc.status)
-
-
-def _discard_partials(store: LocalStore, blobs: Sequence[Descriptor]) -> None:
-    ingest = store.ingest_dir()
-    for blob in blobs:
-        (ingest / hex_of(blob.digest)).unlink(missing_ok=True)
 
 
 # -- pull -------------------------------------------------------------------------------------------
@@ -263,18 +285,15 @@ def _pull_one(
     with RegistryClient(ref.registry, options) as client:
         manifest, data, desc = remote_manifest(client, ref, what)
         blobs = _unique(manifest.blob_descriptors())
-        needed = [b for b in blobs if not store.has_blob(b.digest)]
-        counter = ByteProgress(sum(b.size for b in blobs), progress)
-        counter.add(sum(b.size for b in blobs if b not in needed))
-        tasks = [partial(_download, client, store, ref.repository, b, counter, what) for b in needed]
-        try:
+        with store.pinning([b.digest for b in blobs]):  # pinned first, so a removal elsewhere keeps them
+            needed = [b for b in blobs if not store.has_blob(b.digest, b.size)]
+            damaged = [b.digest for b in needed if store.has_blob(b.digest)]
+            counter = ByteProgress(sum(b.size for b in blobs), progress)
+            counter.add(sum(b.size for b in blobs if b not in needed))
+            tasks = [partial(_download, client, store, ref.repository, b, counter, what) for b in needed]
             run_parallel(tasks, client.options.concurrency)
-        except Exception as exc:
-            if not _interrupted(exc):
-                _discard_partials(store, needed)
-            raise
-    tags = [ref.tag] if ref.tag and not ref.digest else []
-    store.put_manifest(ref.repo_key, data, tags)
+            tags = [ref.tag] if ref.tag and not ref.digest else []
+            store.put_manifest(ref.repo_key, data, tags)
     BlobLocations(store.storage).record(ref.registry, ref.repository, [b.digest for b in blobs])
     return PullResult(
         reference=ref,
@@ -283,4 +302,5 @@ def _pull_one(
         downloaded=[b.digest for b in needed],
         skipped=[b.digest for b in blobs if b not in needed],
         bytes_downloaded=sum(b.size for b in needed),
+        repaired=damaged,
     )

@@ -436,7 +436,9 @@ class Kit:
         """
         self._check_signature(_parse(reference), None, require_signature, key)
         result = reg.pull(self.store, reference, options=self.network, progress=progress)
-        return replace(self.get(str(result.reference)), notes=result.notes)
+        assert result.descriptor is not None and result.manifest is not None and result.kitfile is not None
+        # not looked up again: another process may already have removed the reference
+        return ModelKitInfo(result.reference, result.descriptor, result.manifest, result.kitfile, notes=result.notes)
 
     def login(self, registry: str, username: str, password: str) -> str:
         """Check credentials against ``registry`` and store them where kit does; returns a message."""

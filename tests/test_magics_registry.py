@@ -65,6 +65,23 @@ def test_push_pull_and_remote_verbs(
     assert ip.user_ns.pop("df").to_dict("list") == {"a": [1, 3], "b": [2, 4]}
 
 
+def test_pull_says_when_it_replaced_a_damaged_blob(
+    ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str, kitops_home: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    ref = f"{registry.registry}/{repo_name}:v1"
+    make_context(tmp_path / "ctx")
+    packed = run(ip, f"pack ctx -t {ref}")
+    run(ip, f"push {ref}")
+    layer = api.Kit(kitops_home).store.blob_path(packed.manifest.layers[0].digest)
+    layer.chmod(0o600)
+    layer.write_bytes(layer.read_bytes()[:-10])  # truncated: the wrong size
+    capsys.readouterr()
+    run(ip, f"pull {ref}")
+    out = capsys.readouterr().out
+    assert f"replaced 1 damaged blob(s) in local storage with the registry's copy: {packed.manifest.layers[0].digest[:19]}" in out
+
+
 def test_unpack_and_load_straight_from_the_registry(
     ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str, kitops_home: Path
 ) -> None:

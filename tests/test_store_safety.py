@@ -268,3 +268,16 @@ def test_list_names_a_modelkit_whose_manifest_is_missing(tmp_path: Path) -> None
     rows = api.Kit(store.home).list()
     assert [r.model_name for r in rows] == ["<damaged>", "test-model"]
     assert rows[0].problem.startswith(f"bad/one:v1: blob {digest} is not in local storage")
+
+
+def test_unpack_from_a_read_only_store_still_works(tmp_path: Path) -> None:
+    from tests.test_unpack_atomic import FILES, make_project, small_tmpfs
+
+    with small_tmpfs(tmp_path / "ro", "8m") as mounted:
+        if not mounted:
+            pytest.skip("needs a tmpfs mount to make a read-only store")
+        kit = api.Kit(tmp_path / "ro" / "home")
+        kit.pack(make_project(tmp_path / "project", FILES), tag="ro/m:v1")
+        subprocess.run(["mount", "-o", "remount,ro", str(tmp_path / "ro")], check=True)
+        kit.unpack("ro/m:v1", tmp_path / "out")  # no pin or lock file can be written: reads go unpinned
+        assert (tmp_path / "out" / "model.bin").read_bytes() == FILES["model.bin"]

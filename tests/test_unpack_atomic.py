@@ -20,7 +20,7 @@ import pytest
 from kitops_jupyter import api
 from kitops_jupyter.core.manifest import Descriptor
 from kitops_jupyter.core.unpack import parse_filters, unpack_modelkit
-from kitops_jupyter.errors import IntegrityError, UnpackError, UnsafeArchive
+from kitops_jupyter.errors import IntegrityError, PackError, UnpackError, UnsafeArchive
 from tests.registry_fixtures import RegistryServer
 
 from .test_hostile_archives import dir_entry, file_entry, snapshot, tar
@@ -266,3 +266,34 @@ def test_unpack_below_a_file_is_a_kit_error(kit: api.Kit, tmp_path: Path) -> Non
     with pytest.raises(UnpackError, match="a part of the path is a file, not a directory; remove or rename"):
         kit.unpack("atomic/m:v1", tmp_path / "a-file" / "out")
     assert (tmp_path / "a-file").read_bytes() == b"x"
+
+
+def test_a_name_too_long_for_the_file_system_is_a_kit_error(tmp_path: Path) -> None:
+    long_name = "n" * 300  # one path component over the usual 255-byte limit
+    mk = ModelKit()
+    m = mk.layer("model", tar(file_entry("model.bin", b"weights")))
+    from kitops_jupyter.core.kitfile import DocEntry
+
+    from .test_hostile_archives import pax_entry
+
+    d = mk.layer("docs", tar(dir_entry("docs"), pax_entry({"path": f"docs/{long_name}"}), file_entry("x", b"d")))
+    kf = kitfile(model=model("m", "model.bin", [], m), docs=[DocEntry(path="docs", description="", layer=d)])
+    with pytest.raises(UnpackError) as caught:
+        unpack_modelkit(mk.manifest(), kf, mk.open, tmp_path / "out")
+    message = str(caught.value)
+    assert f"out/docs/{long_name}: the name is too long for the file system; use shorter names" in message
+    assert "nothing was kept" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_packing_into_a_full_store_is_a_kit_error_and_lists_nothing(tmp_path: Path) -> None:
+    project = make_project(tmp_path / "project", {"model.bin": os.urandom(3 * MiB)})
+    with small_tmpfs(tmp_path / "small", "2m") as mounted:
+        if not mounted:
+            pytest.skip("needs a tmpfs mount to fill a file system")
+        kit = api.Kit(tmp_path / "small" / "home")
+        with pytest.raises(PackError, match="free some disk space"):
+            kit.pack(project, tag="atomic/full:v1")
+        assert kit.list() == []
+        leftovers = [p for p in (tmp_path / "small").rglob("*") if p.is_file() and p.stat().st_size]
+        assert leftovers == []

@@ -42,7 +42,7 @@ def os_error(exc: OSError, doing: str, where: Path | str | None = None) -> str:
     """``cannot <doing> <where>: <file the OS named>: <reason>; <what to do>``."""
     reason, hint = _REASONS.get(exc.errno or 0, (exc.strerror or str(exc), "check the path and try again"))
     place = f" {where}" if where is not None else ""
-    named = exc.filename
+    named = exc.filename2 if exc.filename2 is not None else exc.filename  # a rename's destination
     if named is not None and str(named) != str(where):
         place += f": {named}" if place else f" {named}"
     return f"cannot {doing}{place}: {reason}; {hint}"

@@ -21,6 +21,7 @@ manifest needs, like kit's oras AutoGC; :meth:`LocalStore.gc` sweeps anything el
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -219,14 +220,26 @@ class LocalStore:
 
     @contextlib.contextmanager
     def pinning(self, digests: Iterable[str] = ()) -> Iterator[BlobPins]:
-        """Keep removals in any process from deleting the pinned blobs until the block ends."""
-        with self._lock.hold():
-            pins = BlobPins(self, PinFile(self.storage))
-            pins.file.add(digests)
+        """Keep removals in any process from deleting the pinned blobs until the block ends.
+
+        A store we cannot write to (read-only, someone else's) cannot be changed by us either: reads
+        from it then go unpinned rather than failing.
+        """
+        try:
+            with self._lock.hold():
+                file = PinFile(self.storage)
+                file.add(digests)
+                pins = BlobPins(self, file)
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+                raise
+            yield BlobPins(self, None)
+            return
         try:
             yield pins
         finally:
-            pins.file.release()
+            if pins.file is not None:
+                pins.file.release()
 
     # -- manifests ---------------------------------------------------------------------------------
 
@@ -455,12 +468,13 @@ class LocalStore:
 class BlobPins:
     """One operation's pins (see :meth:`LocalStore.pinning`)."""
 
-    def __init__(self, store: LocalStore, file: PinFile) -> None:
-        self.store, self.file = store, file
+    def __init__(self, store: LocalStore, file: PinFile | None) -> None:
+        self.store, self.file = store, file  # None: a read-only store, nothing to pin against
 
     def add(self, digests: Iterable[str]) -> None:
-        with self.store._lock.hold():
-            self.file.add(digests)
+        if self.file is not None:
+            with self.store._lock.hold():
+                self.file.add(digests)
 
 
 class StoredBlob(io.BufferedReader):

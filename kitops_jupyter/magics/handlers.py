@@ -222,4 +222,6 @@ def pull(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
         found = ctx.kit(args).pull(reference, progress=op.progress)
         shown = ModelKitResult.from_info("Pulled", found)
         op.finish("Pulled", reference, found.digest, shown.size)
+    for note in found.notes:  # e.g. damaged local blobs the pull replaced
+        ctx.say(note)
     return shown

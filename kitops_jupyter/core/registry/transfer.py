@@ -54,6 +54,9 @@ class PullResult:
     bytes_downloaded: int = 0
     parents: list[Reference] = field(default_factory=list)  # parent ModelKits pulled (or found) too
     repaired: list[str] = field(default_factory=list)  # stored blobs found damaged (wrong size) and replaced
+    descriptor: Descriptor | None = None  # the manifest as stored
+    manifest: Manifest | None = None
+    kitfile: Kitfile | None = None  # read while its blobs were pinned: another process may remove it now
 
     @property
     def notes(self) -> list[str]:
@@ -261,17 +264,19 @@ def pull(
     """
     ref, _ = remote_reference(reference, "pull")
     result = _pull_one(store, ref, options, progress)
-    kitfile = store.read_kitfile(store.read_manifest(result.digest))
+    assert result.kitfile is not None
     load = partial(_pull_parent, store, options, progress)
-    return replace(result, parents=parent_chain(ref, kitfile, load))
+    return replace(result, parents=parent_chain(ref, result.kitfile, load))
 
 
 def _pull_parent(
     store: LocalStore, options: RegistryOptions | None, progress: ProgressCallback | None, ref: Reference
 ) -> tuple[Reference, Kitfile]:
     if not ref.is_local_only:
-        digest = _pull_one(store, ref, options, progress).digest
-    elif (desc := store.find(ref)) is not None:
+        pulled = _pull_one(store, ref, options, progress).kitfile
+        assert pulled is not None
+        return ref, pulled
+    if (desc := store.find(ref)) is not None:
         digest = desc.digest
     else:
         raise missing_parent(ref)
@@ -294,6 +299,7 @@ def _pull_one(
             run_parallel(tasks, client.options.concurrency)
             tags = [ref.tag] if ref.tag and not ref.digest else []
             store.put_manifest(ref.repo_key, data, tags)
+            kitfile = store.read_kitfile(manifest)
     BlobLocations(store.storage).record(ref.registry, ref.repository, [b.digest for b in blobs])
     return PullResult(
         reference=ref,
@@ -303,4 +309,7 @@ def _pull_one(
         skipped=[b.digest for b in blobs if b not in needed],
         bytes_downloaded=sum(b.size for b in needed),
         repaired=damaged,
+        descriptor=desc,
+        manifest=manifest,
+        kitfile=kitfile,
     )

@@ -40,9 +40,9 @@ class Session:
             client_cert=getattr(args, "cert", None),
             client_key=getattr(args, "key", None),
         )
-        home = Path(args.config).resolve() if args.config else None
-        self.console.debug(f"Using storage path: {(home or api.Kit().home) / 'storage'}")
-        return api.Kit(home, network=network)
+        kit = api.Kit(Path(args.config).resolve() if args.config else None, network=network)
+        self.console.debug(f"Using storage path: {kit.home / 'storage'}")
+        return kit
 
 
 # -- local verbs ---------------------------------------------------------------------------------
@@ -60,6 +60,8 @@ def init(s: Session, args: argparse.Namespace) -> None:
 
 def pack(s: Session, args: argparse.Namespace) -> None:
     kit = s.kit()
+    if args.file == "-" and sys.stdin.isatty():
+        raise InvalidArgument("pack -f -: no Kitfile piped on standard input; pipe one in or give its path")
     kitfile_text = sys.stdin.read() if args.file == "-" else None
     kitfile = None if args.file == "-" else args.file
     with s.console.progress(f"Packing {args.tag or args.directory}") as progress:

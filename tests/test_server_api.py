@@ -131,6 +131,9 @@ def test_push_tags_remove_pull_unpack_round_trip(
     assert [row["tag"] for row in tags["tags"]] == ["v1"] and tags["tags"][0]["digest"] == packed.digest
     remote = lab_server.request("GET", "modelkit", params={"reference": reference, "remote": "true"}).json()
     assert remote["digest"] == packed.digest
+    referrers = remote["referrers"]  # docker-registry 2.8 has no referrers API: the tag schema, empty
+    assert referrers["referrersApi"] is False and referrers["referrers"] == []
+    assert referrers["subject"].endswith("@" + packed.digest)
     # When removing it locally, then pulling it back
     removed = lab_server.request("DELETE", "modelkit", params={"reference": reference}).json()["removed"]
     assert removed[0]["digest"] == packed.digest

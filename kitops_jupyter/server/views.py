@@ -89,6 +89,8 @@ def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
         "size": sum(layer.size for layer in found.manifest.layers),
         "datasets": [dataset.name for dataset in found.kitfile.datasets if dataset.name],
         "readme": readme,
+        # remote inspection only: what refers to it (signatures, attestations, SBOMs)
+        "referrers": found.referrers.to_json_obj() if found.referrers is not None else None,
     }
 
 

@@ -184,8 +184,9 @@ class Fault:
     kinds: ``status`` (answer ``status`` with ``Retry-After: retry_after``), ``drop_request`` (forward
     ``after`` bytes of the request body, then cut the connection), ``drop_response`` (forward the
     answer's headers and ``after`` body bytes, then cut), ``expire_token`` (rotate the proxy's Bearer
-    token and answer 401), ``stall`` (wait ``seconds`` before answering). The first ``skip`` matching
-    requests pass untouched.
+    token and answer 401), ``stall`` (wait ``seconds`` before answering), ``strip_range`` (forward
+    without the ``Range`` header, like a registry that ignores it), ``corrupt`` (flip the answer's
+    body byte at offset ``after``). The first ``skip`` matching requests pass untouched.
     """
 
     kind: str
@@ -321,8 +322,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
         try:
             conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
+            strip = {"range"} if fault and fault.kind == "strip_range" else set()
+            if proxy.token_mode:
+                strip.add("authorization")
             for key, value in self.headers.items():
-                if key.lower() not in _HOP and not (proxy.token_mode and key.lower() == "authorization"):
+                if key.lower() not in _HOP and key.lower() not in strip:
                     conn.putheader(key, value)
             conn.endheaders()
             if not self._send_body(conn, length, fault):
@@ -364,9 +368,12 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         cut = fault.after if fault and fault.kind == "drop_response" else None
-        self._stream(response, buffered, cut)
+        flip = fault.after if fault and fault.kind == "corrupt" else None
+        self._stream(response, buffered, cut, flip)
 
-    def _stream(self, response: http.client.HTTPResponse, buffered: bytes | None, cut: int | None) -> None:
+    def _stream(
+        self, response: http.client.HTTPResponse, buffered: bytes | None, cut: int | None, flip: int | None = None
+    ) -> None:
         sent = 0
         piece = 1 << 14 if self.server.proxy.throttle else 1 << 16
         while True:
@@ -378,6 +385,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 self.wfile.write(chunk[: cut - sent])
                 self._abort()
                 return
+            if flip is not None and sent <= flip < sent + len(chunk):
+                chunk = chunk[: flip - sent] + bytes([chunk[flip - sent] ^ 0xFF]) + chunk[flip - sent + 1 :]
             self.wfile.write(chunk)
             sent += len(chunk)
             with self.server.proxy._lock:

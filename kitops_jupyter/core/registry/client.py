@@ -62,6 +62,7 @@ class RegistryOptions:
     ``client_cert``/``client_key`` are PEM files of a client certificate for registries that require
     mutual TLS (the key may be inside the certificate file); unset, ``$KITOPS_CLIENT_CERT`` and
     ``$KITOPS_CLIENT_KEY`` are used, as kit does.
+    ``range_parts``/``range_min_part`` steer parallel ranged downloads of large blobs (:meth:`ranges_for`).
     """
 
     plain_http: bool | None = None
@@ -76,6 +77,17 @@ class RegistryOptions:
     timeout: float = 60.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     home: Path | None = None
+    range_parts: int | None = None
+    range_min_part: int = 32 * MiB
+
+    def ranges_for(self, registry: str, size: int) -> int:
+        """How many parallel ``Range`` requests fetch a blob of ``size`` bytes (1: one stream).
+
+        ``range_parts=None`` means 8 for remote registries, whose object storage caps each connection,
+        and 1 for loopback ones, where more connections only cost CPU. Small blobs always take one.
+        """
+        parts = self.range_parts if self.range_parts is not None else (1 if is_loopback(registry) else 8)
+        return parts if parts > 1 and size >= 2 * self.range_min_part else 1
 
     def use_plain_http(self, registry: str) -> bool:
         """``plain_http`` if given; else HTTP only for loopback registries without TLS options."""
@@ -137,7 +149,8 @@ def _session(options: RegistryOptions) -> _Session:
 
     session = _Session(options.timeout)
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=options.concurrency + 2, max_retries=0)
+    per_blob = max(1, options.range_parts if options.range_parts is not None else 8)
+    adapter = HTTPAdapter(pool_connections=2, pool_maxsize=options.concurrency * per_blob + 2, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     session.headers["User-Agent"] = "kitops-jupyter"

@@ -31,6 +31,7 @@ from ..manifest import Descriptor
 from .client import RegistryClient, pull_scope
 from .http_errors import connection_error
 from .parallel import Meter
+from .ranged import ranged_download
 from .retry import Transient
 
 _STREAM_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, OSError)
@@ -88,6 +89,8 @@ def download_blob(
     """Download ``desc`` into ``path``, a file this writer alone uses (resumed if it holds a prefix);
     returns the verified file (the caller moves it into the store)."""
     job = _Download(client, repository, desc, path, meter, what)
+    if not job.had_partial and _ranged(client, repository, desc, path, meter, what):
+        return path
     try:
         client.options.retry.run(job.attempt, what)
         job.verify()
@@ -98,6 +101,16 @@ def download_blob(
         client.options.retry.run(job.attempt, what)
         job.verify()
     return job.path
+
+
+def _ranged(
+    client: RegistryClient, repository: str, desc: Descriptor, path: Path, meter: Meter, what: str
+) -> bool:
+    """Parallel range requests for a large blob (:mod:`.ranged`); False: stream it instead."""
+    parts = client.options.ranges_for(client.registry, desc.size)
+    if parts <= 1:
+        return False
+    return ranged_download(client, repository, desc, path, meter, what, parts, client.options.range_min_part)
 
 
 class _Download:

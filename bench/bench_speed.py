@@ -1,0 +1,298 @@
+"""Issue 10 in one command: our pack/push/pull beside ``kit`` (or skopeo), the layer cache, pack --push,
+the first remote call in a fresh process, and a throttled single vs parallel ranged pull.
+
+    KIT=/path/to/kit .venv/bin/python bench/bench_speed.py --size-mib 1024 --rounds 3
+    .venv/bin/python bench/bench_speed.py --registry-binary /path/to/distribution-v3/registry
+
+Every measured step is a fresh process (wall time and peak RSS, ``VmHWM``), run interleaved with its
+baseline in each round; the table shows medians over ``--rounds``. With ``KIT`` set the baseline is the
+real ``kit`` (pack none/gzip, push, re-push, pull, re-pack, first remote list); without it, skopeo for
+push and pull. The registry is Debian's ``docker-registry`` on 127.0.0.1 unless ``--registry-binary``
+names another distribution build. The throttled pull goes through ``throttle_proxy.py`` (40 MB/s per
+connection, +20 ms each way) with one stream (``range_parts=1``) and with 8 ranges.
+
+Targets: push <= 0.8x kit, pull <= 0.7x kit, peak RSS < 150 MB, re-pack unchanged <= 5% of the first
+pack, pack --push <= 1.25x push alone, first remote call's imports < 0.2 s, ranged >= 3x single stream.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_transfer import measured, oci_layout  # noqa: E402
+from throttle_proxy import ThrottleProxy  # noqa: E402
+
+from kitops_jupyter.core.reference import parse_reference  # noqa: E402
+from kitops_jupyter.core.store import LocalStore  # noqa: E402
+from kitops_jupyter.devregistry import start_registry  # noqa: E402
+
+MiB = 1 << 20
+KITFILE = """manifestVersion: 1.0.0
+package:
+  name: bench
+model:
+  name: bench
+  path: model.bin
+datasets:
+  - name: small
+    path: data.csv
+"""
+
+# One child per measured step: imports are inside the timed process, as for a user.
+CHILD = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from kitops_jupyter import api
+args = json.loads(sys.argv[1])
+kit = api.Kit(home=args["home"], network=api.NetworkOptions(**args.get("network", {})))
+imported = time.perf_counter() - t0
+verb = args["verb"]
+if verb == "pack":
+    kit.pack(args["context"], tag=args["ref"], compression=args["compression"], cache=args["cache"])
+elif verb == "packpush":
+    kit.pack(args["context"], tag=args["ref"], push=True, cache=False)
+elif verb == "push":
+    kit.push(args["ref"])
+elif verb == "pull":
+    kit.pull(args["ref"])
+elif verb == "list":
+    assert kit.list(args["ref"])
+print(json.dumps({"imported": imported, "seconds": time.perf_counter() - t0}))
+"""
+
+
+def ours(verb: str, home: Path, ref: str, **extra: object) -> tuple[float, int, dict[str, float]]:
+    """Our verb in a fresh interpreter: wall seconds, peak RSS, and the child's own timings
+    (``imported``: importing the API; ``seconds``: imports plus the verb)."""
+    payload = json.dumps({"verb": verb, "home": str(home), "ref": ref, **extra})
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    wall, peak, out = measured([sys.executable, "-c", CHILD, payload], env)
+    return wall, peak, json.loads(out.strip().splitlines()[-1])
+
+
+def kit(binary: str, home: Path, *args: str) -> tuple[float, int]:
+    env = {**os.environ, "KITOPS_HOME": str(home)}
+    wall, peak, _ = measured([binary, *args, "--progress", "none"], env)
+    return wall, peak
+
+
+def skopeo(*args: str) -> tuple[float, int]:
+    wall, peak, _ = measured(["skopeo", "--insecure-policy", *args])
+    return wall, peak
+
+
+def make_context(directory: Path, size: int) -> None:
+    """A Kitfile, one incompressible model file of ``size`` bytes and a small CSV, all an hour old
+    (files written just now are never trusted by the layer cache)."""
+    directory.mkdir(parents=True)
+    (directory / "Kitfile").write_text(KITFILE)
+    with open(directory / "model.bin", "wb") as f:
+        left = size
+        while left:
+            piece = os.urandom(min(8 * MiB, left))
+            f.write(piece)
+            left -= len(piece)
+    (directory / "data.csv").write_text("a,b\n" + "".join(f"{i},{i * 7}\n" for i in range(20000)))
+    old = time.time_ns() - 3600 * 10**9
+    for name in ("model.bin", "data.csv"):
+        os.utime(directory / name, ns=(old, old))
+
+
+class Results:
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.rss: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, name: str, seconds: float, peak: int, child: dict[str, float] | None = None) -> None:
+        self.times[name].append(seconds)
+        self.rss[name].append(peak)
+        extra = ""
+        if child is not None:  # the verb alone, without interpreter start-up and imports
+            inside = child["seconds"] - child["imported"]
+            self.times[name + " (in-process)"].append(inside)
+            extra = f"  (in-process {inside:.2f} s)"
+        print(f"  {name:<34}{seconds:8.2f} s {peak / 1e6:8.1f} MB{extra}", flush=True)
+
+    def median(self, name: str) -> float:
+        return statistics.median(self.times[name])
+
+    def peak(self, name: str) -> float:
+        return max(self.rss[name]) / 1e6
+
+
+def run_round(
+    n: int, work: Path, ctx: Path, host: str, kit_bin: str | None, res: Results, throttled: str | None
+) -> None:
+    print(f"round {n + 1}", flush=True)
+    tag = f"{host}/bench/ours{n}:v1"
+    for compression in ("none", "gzip"):
+        home = work / f"ours-{compression}-{n}"
+        wall, peak, child = ours("pack", home, tag, context=str(ctx), compression=compression, cache=False)
+        res.add(f"pack {compression}: ours", wall, peak, child)
+        if kit_bin and (compression == "none" or n == 0):  # kit's gzip is slow: measured once
+            args = ["pack", str(ctx), "-t", f"{host}/bench/kit{n}:v1", "--compression", compression]
+            res.add(f"pack {compression}: kit", *kit(kit_bin, work / f"kit-{compression}-{n}", *args))
+    home, kit_home = work / f"ours-none-{n}", work / f"kit-none-{n}"
+    wall, peak, _ = ours(
+        "pack", home, tag, context=str(ctx), compression="none", cache=True
+    )  # fills the cache
+    wall, peak, child = ours("pack", home, tag, context=str(ctx), compression="none", cache=True)
+    res.add("re-pack unchanged: ours", wall, peak, child)
+    if kit_bin:
+        res.add(
+            "re-pack unchanged: kit",
+            *kit(kit_bin, kit_home, "pack", str(ctx), "-t", f"{host}/bench/kit{n}:v1"),
+        )
+    wall, peak, child = ours("push", home, tag)
+    res.add("push: ours", wall, peak, child)
+    if kit_bin:
+        res.add("push: kit", *kit(kit_bin, kit_home, "push", "--plain-http", f"{host}/bench/kit{n}:v1"))
+    else:
+        layout = work / f"layout-{n}"
+        store = LocalStore(home)
+        oci_layout(store, store.resolve(parse_reference(tag)[0]).digest, layout)
+        res.add(
+            "push: skopeo",
+            *skopeo(
+                "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{host}/bench/skopeo{n}:v1"
+            ),
+        )
+    wall, peak, child = ours("push", home, tag)
+    res.add("re-push unchanged: ours", wall, peak, child)
+    if kit_bin:
+        res.add(
+            "re-push unchanged: kit",
+            *kit(kit_bin, kit_home, "push", "--plain-http", f"{host}/bench/kit{n}:v1"),
+        )
+    wall, peak, child = ours("pull", work / f"ours-pull-{n}", tag)
+    res.add("pull: ours", wall, peak, child)
+    if kit_bin:
+        res.add(
+            "pull: kit",
+            *kit(kit_bin, work / f"kit-pull-{n}", "pull", "--plain-http", f"{host}/bench/kit{n}:v1"),
+        )
+    else:
+        res.add(
+            "pull: skopeo",
+            *skopeo(
+                "copy", "--src-tls-verify=false", f"docker://{tag}", f"oci:{work / f'skopeo-out-{n}'}:v1"
+            ),
+        )
+    wall, peak, child = ours("list", work / f"ours-list-{n}", tag)
+    res.add("first remote list: ours", wall, peak, child)
+    res.times["first remote list: ours (imports)"].append(child["imported"])
+    if kit_bin:
+        res.add(
+            "first remote list: kit",
+            *kit(kit_bin, work / f"kit-list-{n}", "list", "--plain-http", f"{host}/bench/kit{n}:v1"),
+        )
+    wall, peak, child = ours("packpush", work / f"ours-pp-{n}", f"{host}/bench/pp{n}:v1", context=str(ctx))
+    res.add("pack --push: ours", wall, peak, child)
+    if throttled:
+        for parts in (1, 8):
+            net = {"range_parts": parts, "concurrency": 5}
+            wall, peak, child = ours(
+                "pull", work / f"thr-{parts}-{n}", f"{throttled}/bench/ours{n}:v1", network=net
+            )
+            res.add(f"throttled pull: {'single stream' if parts == 1 else '8 ranges'}", wall, peak, child)
+    for path in work.glob(f"*-{n}"):  # keep the disk use at a few copies of the layer
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def report(res: Results, baseline: str) -> None:
+    """Medians. ``ours`` is the whole process (interpreter start and imports included, as for the
+    baseline binary); ``in-proc`` is the verb alone, as in a running kernel."""
+    print(
+        f"\n{'operation':<22}{'ours s':>8}{'in-proc':>9}{'RSS MB':>8}{baseline + ' s':>9}{'RSS MB':>8}{'ratio':>7}{'in-proc':>9}"
+    )
+    for op in (
+        "pack none",
+        "pack gzip",
+        "push",
+        "re-push unchanged",
+        "pull",
+        "re-pack unchanged",
+        "first remote list",
+    ):
+        name = f"{op}: ours"
+        if name not in res.times:
+            continue
+        base = f"{op}: {baseline}"
+        inside = res.median(name + " (in-process)")
+        line = f"{op:<22}{res.median(name):>8.2f}{inside:>9.2f}{res.peak(name):>8.0f}"
+        if base in res.times:
+            b = res.median(base)
+            line += f"{b:>9.2f}{res.peak(base):>8.0f}{res.median(name) / b:>7.2f}{inside / b:>9.2f}"
+        print(line)
+    first_pack = res.median("pack none: ours (in-process)")
+    repack = res.median("re-pack unchanged: ours (in-process)")
+    push, packpush = res.median("push: ours (in-process)"), res.median("pack --push: ours (in-process)")
+    print(f"\nre-pack unchanged / first pack, in-process:  {repack / first_pack:.3f}  (target <= 0.05)")
+    print(f"pack --push / push alone, in-process:        {packpush / push:.2f}  (target <= 1.25)")
+    print(
+        f"first remote list, importing the API:        {res.median('first remote list: ours (imports)'):.2f} s"
+    )
+    if "throttled pull: single stream" in res.times:
+        single, ranged = res.median("throttled pull: single stream"), res.median("throttled pull: 8 ranges")
+        print(
+            f"throttled pull, single stream / 8 ranges:    {single:.2f} s / {ranged:.2f} s = {single / ranged:.2f}x (target >= 3)"
+        )
+    peaks = [res.peak(n) for n in res.rss if n.endswith("ours") or n.startswith("throttled")]
+    print(f"peak RSS (ours, any step):                   {max(peaks):.0f} MB (target < 150)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--registry-binary", default=None, help="a distribution registry build (default docker-registry)"
+    )
+    parser.add_argument("--no-throttle", action="store_true", help="skip the throttled pulls")
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    kit_bin = os.environ.get("KIT")
+    if not kit_bin and not shutil.which("skopeo"):
+        raise SystemExit("set KIT=/path/to/kit or install skopeo (scripts/setup)")
+    work = Path(tempfile.mkdtemp(prefix="kit-speed-", dir=args.workdir))
+    try:
+        ctx = work / "context"
+        make_context(ctx, args.size_mib * MiB)
+        with start_registry(work / "registry", binary=args.registry_binary) as server:
+            res = Results()
+            with ThrottleProxy(server.address) as proxy:
+                for n in range(args.rounds):
+                    run_round(
+                        n,
+                        work,
+                        ctx,
+                        server.address,
+                        kit_bin,
+                        res,
+                        None if args.no_throttle else proxy.address,
+                    )
+        print(
+            f"\n{args.size_mib} MiB model, registry {args.registry_binary or 'docker-registry'}, medians of {args.rounds}"
+        )
+        report(res, "kit" if kit_bin else "skopeo")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

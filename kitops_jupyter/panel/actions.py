@@ -23,6 +23,7 @@ import ipywidgets as w
 from ..errors import KitError
 from ..progress_display import format_size
 from .hints import panel_words
+from .stop import on_kernel_stop
 
 __all__ = ["Cancelled", "ProgressRow", "ResultLine", "Runner"]
 
@@ -108,6 +109,7 @@ class Runner:
         self.log = log
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._rows: list[ProgressRow] = []
 
     def start(
         self,
@@ -118,6 +120,7 @@ class Runner:
     ) -> threading.Thread:
         """Run ``work(progress)`` on a thread; ``done(value)`` turns its value into the result line."""
         row = ProgressRow(verb)
+        on_kernel_stop(self)  # the kernel's stop button cancels this too
         self.result.clear()  # a stale "Pull failed" must not stay under a running pull
         if button is not None:
             button.disabled = True
@@ -170,11 +173,20 @@ class Runner:
 
     def _add_row(self, row: ProgressRow) -> None:
         with self._lock:
+            self._rows.append(row)
             self.progress_box.children = (*self.progress_box.children, row.widget)
 
     def _remove_row(self, row: ProgressRow) -> None:
         with self._lock:
+            self._rows = [r for r in self._rows if r is not row]
             self.progress_box.children = tuple(c for c in self.progress_box.children if c is not row.widget)
+
+    def cancel_all(self) -> None:
+        """Cancel every running operation (the kernel's stop button calls this)."""
+        with self._lock:
+            rows = list(self._rows)
+        for row in rows:
+            row.cancel()
 
     @property
     def running(self) -> int:

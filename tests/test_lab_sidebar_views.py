@@ -32,7 +32,7 @@ def _project(folder: Path, name: str, model: bytes = b"weights" * 100) -> Path:
     return folder
 
 
-@pytest.fixture(params=["light", "dark"])
+@pytest.fixture(params=["light", "dark", "high-contrast"])
 def theme(request: pytest.FixtureRequest, lab_page: Page) -> Any:
     set_theme(lab_page, request.param)
     yield request.param

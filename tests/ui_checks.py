@@ -11,7 +11,11 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+THEMES = {
+    "light": "JupyterLab Light",
+    "dark": "JupyterLab Dark",
+    "high-contrast": "JupyterLab Dark High Contrast",
+}
 
 _CONTRAST_JS = """
 root => {

@@ -36,11 +36,11 @@ ALIAS = "stress/alias:latest"
 def make_project(root: Path) -> Path:
     (root / "data").mkdir(parents=True)
     (root / "model.bin").write_bytes(os.urandom(16 * MiB))
-    (root / "data" / "train.csv").write_bytes(os.urandom(8 * MiB))
+    (root / "data" / "train.bin").write_bytes(os.urandom(8 * MiB))  # binary: the secret scan lists it unread
     (root / "README.md").write_text("# stress\n")
     (root / "Kitfile").write_text(
         "manifestVersion: 1.0.0\npackage:\n  name: stress\nmodel:\n  path: model.bin\n"
-        "datasets:\n  - name: train\n    path: data/train.csv\ndocs:\n  - path: README.md\n"
+        "datasets:\n  - name: train\n    path: data/train.bin\ndocs:\n  - path: README.md\n"
     )
     return root
 

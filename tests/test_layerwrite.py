@@ -251,7 +251,7 @@ def test_missing_out_dir_is_a_pack_error(tmp_path: Path) -> None:
         write_layer([], "mt", "none", tmp_path / "missing")
 
 
-# --- differential run against a real kit binary (set KITOPS_TEST_KIT=/path/to/kit) -----------------
+# --- random layouts recorded with a real kit (scripts/golden/make_golden.py, KITOPS_TEST_KIT=/path/to/kit) ---
 
 FUZZ_NAMES = [
     "a",
@@ -302,11 +302,11 @@ RANDOM_GOLDEN = json.loads((Path(__file__).parent / "golden" / "kit_random_layou
 ]
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_random_layouts_equal_real_kit(seed: int, tmp_path: Path) -> None:
+def random_layout(ctx: Path, seed: int) -> list[str]:
+    """Build seed's random context in ``ctx`` (Kitfile with code layers, maybe a .kitignore); return
+    the layer paths. scripts/golden/make_golden.py packs the same layouts with the real kit."""
     rng = random.Random(seed)
-    ctx = tmp_path / "ctx"
-    ctx.mkdir()
+    ctx.mkdir(parents=True)
     ctx.chmod(0o755)
     fuzz_tree(ctx, rng)
     candidates = sorted(str(p.relative_to(ctx)) for p in ctx.rglob("*"))
@@ -316,6 +316,13 @@ def test_random_layouts_equal_real_kit(seed: int, tmp_path: Path) -> None:
     )
     if rng.random() < 0.6:
         (ctx / ".kitignore").write_text("\n".join(rng.sample(FUZZ_PATTERNS, rng.randint(1, 4))) + "\n")
+    return layers
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_layouts_equal_real_kit(seed: int, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    layers = random_layout(ctx, seed)
     expected = RANDOM_GOLDEN[str(seed)]  # what the real kit packed for this seed's layout
     rules = IgnoreRules.load(ctx)
     ours = []

@@ -485,7 +485,6 @@ def _storage_texts(store: LocalStore) -> dict[str, str]:
     return {p.name: p.read_text() for p in store.storage.iterdir() if p.is_file() and p.name != LOCK_FILE}
 
 
-@pytest.mark.skipif(not GOLDEN.exists(), reason="tests/golden/kit_golden.json not generated")
 def test_golden_storage_steps(store: LocalStore) -> None:
     golden = json.loads(GOLDEN.read_text())
     cases, steps = golden["cases"], golden["storage"]["steps"]

@@ -119,9 +119,11 @@ def test_push_tags_remove_pull_unpack_round_trip(
 ) -> None:
     # Given a ModelKit packed (through the Python API) with a registry reference
     reference = f"{registry.registry}/{repo_name}:v1"
-    packed = lab_server.kit.pack(
-        write_project(lab_server.root / f"rt-{repo_name.replace('/', '-')}"), tag=reference
-    )
+    # Contents of its own: blobs another test pushed would be mounted from its repository, not uploaded
+    model = b"weights-" + secrets.token_hex(8).encode()
+    project = write_project(lab_server.root / f"rt-{repo_name.replace('/', '-')}", model=model)
+    (project / "data" / "train.csv").write_text(f"a,b\n1,{secrets.token_hex(4)}\n")
+    packed = lab_server.kit.pack(project, tag=reference)
     # When pushing it through the REST API
     push = finished(lab_server, lab_server.request("POST", "push", json={"source": reference}))
     assert push["state"] == "succeeded", push
@@ -151,7 +153,7 @@ def test_push_tags_remove_pull_unpack_round_trip(
     job = finished(lab_server, unpack)
     assert job["state"] == "succeeded", job
     assert job["result"]["folder"] == out and job["result"]["filters"] == ["model"]
-    assert (lab_server.root / out / "model.bin").read_bytes() == b"weights" * 100
+    assert (lab_server.root / out / "model.bin").read_bytes() == model
     assert not (lab_server.root / out / "data").exists()
 
 

@@ -1,4 +1,4 @@
-"""Temp files for blobs on their way into the store, each owned by exactly one writer (§5.2).
+"""Temp files for blobs on their way into the store, each owned by exactly one writer (docs/format.md §5.2).
 
 A download writes ``storage/ingest/<hex>`` (kit's ingest name) so that an interrupted pull resumes in
 a later run. Any number of processes may pull the same blob at once, so the name is *claimed*: the

@@ -1,4 +1,4 @@
-"""``pack --use-model-pack``: a CNCF model-spec ModelKit as the newest kit writes it (§2.5).
+"""``pack --use-model-pack``: a CNCF model-spec ModelKit as the newest kit writes it (docs/format.md §2.5).
 
 The layers are the same tar blobs a Kit-format pack makes, under ModelPack media types (model ->
 ``weight``, model parts -> ``weight.config``, datasets -> ``dataset``, code and prompts -> ``code``,

@@ -112,7 +112,7 @@ def pack(
     With ``cache`` (the default) a layer whose files are unchanged since an earlier pack (see
     :mod:`.layercache`) reuses its stored blob without reading them; ``cache=False`` reads everything.
     ``layer_sink(media_type)`` gets each layer packed here (not the cached ones) as it is written.
-    ``use_model_pack`` writes a CNCF ModelPack manifest and config instead of kit's (§2.5).
+    ``use_model_pack`` writes a CNCF ModelPack manifest and config instead of kit's (docs/format.md §2.5).
     What would be packed is scanned for secrets first (cached layers too); a finding stops the pack with
     :class:`~kitops_jupyter.errors.SecretsFound` before anything is written, unless ``allow_secrets``.
     """

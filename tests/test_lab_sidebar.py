@@ -157,7 +157,9 @@ def test_sidebar_packs_the_current_folder_and_unpacks_with_filters(
     screenshot(lab_page, "lab-sidebar-pack-unpack")
 
 
-def test_sidebar_lists_secret_findings_and_packs_only_when_asked(lab_page: Page, lab_server: LabServer) -> None:
+def test_sidebar_lists_secret_findings_and_packs_only_when_asked(
+    lab_page: Page, lab_server: LabServer
+) -> None:
     # Given a project folder whose dataset holds a token
     name = f"leaky-{secrets.token_hex(3)}"
     write_project(lab_server.root / name, name="leaky-demo")
@@ -171,7 +173,9 @@ def test_sidebar_lists_secret_findings_and_packs_only_when_asked(lab_page: Page,
     action(sidebar, "pack")
     dialog = lab_page.locator(".jp-Dialog")
     expect(dialog).to_contain_text("Possible secrets found")
-    expect(dialog.locator(".kitops-secret-findings li")).to_have_text(["data/train.csv:2: github-token: ghp_…"])
+    expect(dialog.locator(".kitops-secret-findings li")).to_have_text(
+        ["data/train.csv:2: github-token: ghp_…"]
+    )
     expect(dialog).not_to_contain_text(token)
     # And Cancel packs nothing
     dialog.get_by_role("button", name="Cancel", exact=True).click()
@@ -238,31 +242,38 @@ def test_command_palette_runs_the_actions(
     )
     lab_server.kit.push(reference)
     lab_server.kit.remove(reference)
-    # Then the palette has one KitOps entry per action
-    lab_page.keyboard.press("Control+Shift+C")
+    # Then the palette has one KitOps entry per action. Waits are for conditions with a ceiling wide
+    # enough for a loaded 2-core machine (expect's default of 5 s once ran out in a full run).
+    wait = 60_000
+    lab_page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
     search = lab_page.locator(".jp-ModalCommandPalette input")
+    expect(search).to_be_visible(timeout=wait)
     for command in ("open", "refresh", "pack", "push", "pull", "unpack", "remove", "tags"):
         label = lab_page.evaluate("id => window.jupyterapp.commands.label(id)", f"kitops:{command}")
         assert label.startswith("KitOps: ")
         search.fill(label)
-        expect(lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]')).to_have_count(1)
+        expect(lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]')).to_have_count(
+            1, timeout=wait
+        )
     # When choosing "Pull" and answering its prompt
     search.fill("KitOps: Pull ModelKit")
     expect(
         lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')
-    ).to_have_count(1)
+    ).to_have_count(1, timeout=wait)
     search.press("Enter")
     dialog_input = lab_page.locator(".jp-Dialog input")
+    expect(dialog_input).to_be_visible(timeout=wait)
     dialog_input.fill(reference)
     dialog_input.press("Enter")
     # Then a notification tells the pull's success and the store has it
     sidebar = lab_page.locator(SIDEBAR)
-    toast(lab_page, "success", f"Pulled {reference}")
+    pulled = lab_page.locator(".Toastify__toast--success").filter(has_text=f"Pulled {reference}")
+    expect(pulled.first).to_be_visible(timeout=wait)
     assert lab_server.kit.get(reference).reference.tag == "v1"
     # And commands take their arguments directly too (no prompt)
     repository = reference.rsplit(":", 1)[0]
     lab_page.evaluate("r => window.jupyterapp.commands.execute('kitops:tags', {repository: r})", repository)
-    expect(sidebar.locator(f'.kitops-tag-row[data-reference="{reference}"]')).to_be_visible()
+    expect(sidebar.locator(f'.kitops-tag-row[data-reference="{reference}"]')).to_be_visible(timeout=wait)
 
 
 @pytest.mark.parametrize(

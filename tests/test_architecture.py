@@ -173,3 +173,27 @@ def test_the_adapter_rule_sees_a_direct_core_import(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
     probe.write_text("from ..core.listing import format_size\n", encoding="utf-8")
     assert "kitops_jupyter.core.listing" in _imports(probe, "kitops_jupyter.magics.probe")
+
+
+# -- one error family, declared in one place ----------------------------------------------------------
+
+
+def _error_classes_outside_errors_py() -> list[str]:
+    """Classes outside ``errors.py`` whose bases name a class of the ``KitError`` family."""
+    from kitops_jupyter import errors
+
+    family = {name for name in errors.__all__ if isinstance(getattr(errors, name), type)}
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        if path == PACKAGE / "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases}
+                if bases & family:
+                    found.append(f"{path.relative_to(PACKAGE)}: {node.name}")
+    return found
+
+
+def test_every_kit_error_is_declared_in_errors_py() -> None:
+    assert _error_classes_outside_errors_py() == [], "declare error types in kitops_jupyter/errors.py"

@@ -165,6 +165,55 @@ def test_credential_helper(
     assert find_credentials(host) is None
 
 
+BROKEN_HELPER = """#!{python}
+import sys
+sys.stdin.read()
+print({answer!r})
+sys.exit({code})
+"""
+
+
+@pytest.mark.parametrize(
+    ("answer", "code", "complaint"),
+    [
+        ("keychain locked", 1, "failed to get credentials for helper.test (exit 1)"),
+        ("not json at all", 0, "is not the JSON object with Username and Secret"),
+    ],
+)
+def test_broken_credential_helper_is_an_error_not_anonymous(
+    kitops_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, answer: str, code: int, complaint: str
+) -> None:
+    _install_broken_helper(kitops_home, monkeypatch, tmp_path, answer, code)
+    with pytest.raises(AuthenticationFailed) as failed:
+        find_credentials("helper.test")
+    assert "docker-credential-broken" in str(failed.value) and complaint in str(failed.value)
+
+
+def test_helper_with_nothing_stored_means_anonymous(
+    kitops_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    _install_broken_helper(kitops_home, monkeypatch, tmp_path, "credentials not found in native keychain", 1)
+    assert find_credentials("helper.test") is None
+
+
+def _install_broken_helper(
+    kitops_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, answer: str, code: int
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    helper = bin_dir / "docker-credential-broken"
+    helper.write_text(BROKEN_HELPER.format(python=sys.executable, answer=answer, code=code))
+    helper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    (kitops_home / "credentials.json").write_text(json.dumps({"credHelpers": {"helper.test": "broken"}}))
+
+
+def test_missing_credential_helper_is_an_error(kitops_home: Path) -> None:
+    (kitops_home / "credentials.json").write_text(json.dumps({"credsStore": "nowhere-to-be-found"}))
+    with pytest.raises(AuthenticationFailed, match=r"docker-credential-nowhere-to-be-found .* is not on PATH"):
+        find_credentials("helper.test")
+
+
 def test_no_secret_in_logs_errors_or_reprs(
     tls_registry: RegistryServer,
     fault_proxy: FaultProxy,

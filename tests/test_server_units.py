@@ -12,8 +12,9 @@ import pytest
 
 from kitops_jupyter import errors
 from kitops_jupyter.api import Descriptor, layer_row
+from kitops_jupyter.errors import OutsideRoot
 from kitops_jupyter.server import errormap
-from kitops_jupyter.server.context import OutsideRoot, resolve_inside
+from kitops_jupyter.server.context import resolve_inside
 from kitops_jupyter.server.jobs import JobManager
 from kitops_jupyter.server.views import _reference
 

@@ -14,7 +14,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from ..errors import InvalidArgument
+from ..errors import TemplateError
 
 __all__ = [
     "Block",
@@ -26,10 +26,6 @@ __all__ = [
     "TemplateError",
     "parse_template",
 ]
-
-
-class TemplateError(InvalidArgument):
-    """A format template that does not parse or fails while running (position in the message)."""
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..errors import KitError
+from ..errors import Cancelled, KitError
 from ..progress_display import format_size
 from .hints import panel_words
 from .stop import on_kernel_stop
@@ -28,10 +28,6 @@ from .stop import on_kernel_stop
 __all__ = ["Cancelled", "ProgressRow", "ResultLine", "Runner"]
 
 _MIN_INTERVAL = 0.1  # seconds between two progress updates sent to the frontend
-
-
-class Cancelled(KitError):
-    """Raised from an operation's progress report once its Cancel button was pressed."""
 
 
 class ProgressRow:

@@ -11,15 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import Kit
-from ..errors import KitError
+from ..errors import OutsideRoot
 from .jobs import JobManager
-
-
-class OutsideRoot(KitError):
-    """A folder in a request that resolves outside the Jupyter server's root directory."""
-
-    http_status = 403
-    hint = "Use a folder under the file browser's root; the server never reads or writes outside it."
 
 
 @dataclass

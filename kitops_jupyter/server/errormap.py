@@ -61,9 +61,8 @@ _HTTP_HINTS: dict[int, str] = {
 
 def status_for(exc: BaseException) -> int:
     """The HTTP status for an error: its ``http_status`` attribute, the table above, else 500."""
-    explicit = getattr(exc, "http_status", None)
-    if isinstance(exc, KitError) and isinstance(explicit, int):
-        return explicit
+    if isinstance(exc, KitError) and exc.http_status is not None:
+        return exc.http_status
     for kinds, status in _STATUS:
         if isinstance(exc, kinds):
             return status
@@ -80,11 +79,11 @@ def error_body(exc: BaseException, *, status: int | None = None, hint: str | Non
     body: dict[str, Any] = {
         "message": message,
         "error": type(exc).__name__,
-        "hint": hint or getattr(exc, "hint", None) or _HINTS.get(code, _HINTS[500]),
+        "hint": hint or (exc.hint if isinstance(exc, KitError) else None) or _HINTS.get(code, _HINTS[500]),
         "status": code,
     }
-    details = getattr(exc, "details", None) if isinstance(exc, KitError) else None
-    if isinstance(details, dict):  # e.g. the findings of SecretsFound, for a "pack anyway" step
+    details = exc.details if isinstance(exc, KitError) else None
+    if details is not None:  # e.g. the findings of SecretsFound, for a "pack anyway" step
         body["details"] = details
     return body
 

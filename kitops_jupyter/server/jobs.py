@@ -28,17 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..errors import KitError, NotFound
+from ..errors import JobCancelled, KitError, NotFound
 from .errormap import error_body
 
 Progress = Callable[[int, int], None]
 Work = Callable[[Progress], dict[str, Any]]
 
 log = logging.getLogger("kitops_jupyter.server")
-
-
-class JobCancelled(KitError):
-    """Raised inside a job's work (from its progress callback) once the job was cancelled."""
 
 
 @dataclass

@@ -81,9 +81,8 @@ def sidebar_words(exc: BaseException) -> tuple[str, str] | None:
     for words, hint in _BY_WORDS:
         if any(word in text for word in words):
             return message, hint
-    explicit = getattr(exc, "hint", None)
-    if isinstance(explicit, str) and explicit:
-        return message, explicit
+    if exc.hint:
+        return message, exc.hint
     for kind, hint in _BY_CLASS:
         if isinstance(exc, kind):
             return message, hint

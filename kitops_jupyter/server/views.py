@@ -23,7 +23,7 @@ from ..api import (
     layer_rows,
     push_detail,
 )
-from ..errors import SignatureError
+from ..errors import KitError, SignatureError
 
 NONE = "<none>"
 
@@ -64,7 +64,7 @@ def _reference(repo: str, tag: str, digest: str) -> str:
 def _created_of(kit: Kit, digest: str) -> str:
     try:
         return kit.store.read_manifest(digest).created
-    except Exception:  # a damaged entry still gets its row; `kit list` does the same
+    except (KitError, OSError):  # a damaged or unreadable entry still gets its row, as in `kit list`
         return ""
 
 

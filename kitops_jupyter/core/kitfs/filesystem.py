@@ -19,7 +19,7 @@ from typing import Any
 
 from fsspec.spec import AbstractBufferedFile, AbstractFileSystem
 
-from ...errors import InvalidArgument, NotFound
+from ...errors import InvalidArgument, MissingPath
 from ..mediatypes import ANNOTATION_CREATED
 from ..registry import RegistryOptions
 from ..store import LocalStore, kitops_home
@@ -28,10 +28,6 @@ from .tarindex import Member
 from .url import PROTOCOL, KitPath, parse_kit_path, strip_protocol
 
 DEFAULT_BLOCK_SIZE = 256 << 10  # small: a column read should not drag megabytes of read-ahead along
-
-
-class MissingPath(NotFound, FileNotFoundError):
-    """A path that is not in the ModelKit (a :class:`FileNotFoundError` too, as fsspec callers expect)."""
 
 
 class KitFileSystem(AbstractFileSystem):  # type: ignore[misc]

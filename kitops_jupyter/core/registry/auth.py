@@ -40,6 +40,7 @@ ENV_PASSWORD = "KITOPS_REGISTRY_PASSWORD"
 ENV_REGISTRY = "KITOPS_REGISTRY"
 CREDENTIALS_FILE = "credentials.json"
 _HELPER_TIMEOUT = 30.0
+_HELPER_NOT_FOUND = "credentials not found in native keychain"  # what every docker-credential-* prints
 
 
 @dataclass(frozen=True)
@@ -215,20 +216,27 @@ def erase_credentials(registry: str, home: Path | None = None) -> bool:
 
 
 def helper_get(helper: str, registry: str) -> Credentials | None:
-    """Ask ``docker-credential-<helper>`` for ``registry``; ``None`` if it has nothing (or is missing)."""
-    try:
-        out = _run_helper(helper, "get", registry, registry)
-    except AuthenticationFailed:
+    """Ask ``docker-credential-<helper>`` for ``registry``; ``None`` if it has nothing for it.
+
+    A helper that is missing, fails or answers something other than the protocol's JSON raises
+    :class:`AuthenticationFailed` saying so, rather than passing for "no credentials".
+    """
+    out = _run_helper(helper, "get", registry, registry)
+    if out is None:
         return None
     try:
         payload = json.loads(out)
         user, secret = str(payload["Username"]), str(payload["Secret"])
     except (ValueError, KeyError, TypeError):
-        return None
+        raise AuthenticationFailed(
+            f"credential helper docker-credential-{helper} gave an answer for {registry} that is not "
+            "the JSON object with Username and Secret it should print; check that it works from a shell"
+        ) from None
     return Credentials(user, secret, f"credential helper docker-credential-{helper}") if secret else None
 
 
-def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str:
+def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str | None:
+    """The helper's output; ``None`` when a ``get`` says it has nothing (the protocol's not-found)."""
     program = f"docker-credential-{helper}"
     try:
         proc = subprocess.run(
@@ -243,6 +251,8 @@ def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str:
         raise AuthenticationFailed(
             f"credential helper {program} did not answer within {_HELPER_TIMEOUT:.0f}s"
         ) from None
+    if proc.returncode != 0 and action == "get" and _HELPER_NOT_FOUND in proc.stdout.decode("utf-8", "replace"):
+        return None
     if proc.returncode != 0:
         raise AuthenticationFailed(
             f"credential helper {program} failed to {action} credentials for {registry} "

@@ -307,7 +307,7 @@ class RegistryClient:
             )
         except requests.RequestException as exc:
             error = connection_error(exc, url, self.plain_http, what)
-            if getattr(error, "final", False):
+            if error.final:
                 raise error from None
             raise Transient(error) from None
         log.debug("%s %s -> %d", method, redact_url(url), response.status_code)

@@ -12,17 +12,18 @@ from urllib.parse import urlsplit
 
 import requests
 
-from ...errors import AuthenticationFailed, Denied, NotFound, RegistryError, RegistryUnreachable
+from ...errors import (
+    AuthenticationFailed,
+    Denied,
+    FinalUnreachable,
+    RegistryError,
+    RegistryNotFound,
+    RegistryUnreachable,
+)
 from .auth import ENV_PASSWORD, ENV_USERNAME
 from .redact import redact_text, redact_url
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
-
-
-class FinalUnreachable(RegistryUnreachable):
-    """A connection failure retrying cannot fix (TLS verification, wrong protocol)."""
-
-    final = True
 
 
 def connection_error(exc: BaseException, url: str, plain_http: bool, what: str = "") -> RegistryUnreachable:
@@ -142,10 +143,6 @@ def error_for_response(
             f"{what}: {registry} does not support this operation (HTTP {status}){said}", status=status
         )
     return RegistryError(f"{what}: {registry} answered HTTP {status}{said} at {where}", status=status)
-
-
-class RegistryNotFound(RegistryError, NotFound):
-    """404 from a registry: catchable both as ``NotFound`` and as ``RegistryError``."""
 
 
 def _not_found(what: str, registry: str, detail: str) -> RegistryError:

@@ -54,6 +54,7 @@ ModelInfo = listing.ModelInfo
 ManifestDiff = listing.ManifestDiff
 Warn = Callable[[str], None]
 SignResult = signing.SignResult
+SignatureSettings = signing.SignatureSettings
 Verification = signing.Verification
 describe_verification = signing.describe
 AskPassword = Callable[[], str]
@@ -472,6 +473,14 @@ class Kit:
         """Drop the saved settings of ``registry`` (its login stays; ``logout`` removes that)."""
         return reg.forget_settings(self.home, registry)
 
+    def signature_settings(self) -> SignatureSettings:
+        """Whether the sidebar's pulls and unpacks require a signature, and by which public key."""
+        return signing.load_signature_settings(self.home)
+
+    def save_signature_settings(self, *, require_signature: bool, verify_key: str = "") -> SignatureSettings:
+        """Save the sidebar's signature policy (``$KITOPS_HOME/signature-settings.json``)."""
+        return signing.save_signature_settings(self.home, signing.SignatureSettings(require_signature, verify_key))
+
     def _status(self, settings: RegistrySettings) -> RegistryStatus:
         creds = reg.find_credentials(settings.registry, home=self.home)
         return RegistryStatus(settings, creds.username if creds else None)
@@ -772,6 +781,7 @@ __all__ = [
     "SecretScan",
     "SecretsFound",
     "SignResult",
+    "SignatureSettings",
     "UnscannedFile",
     "Verification",
     "default_kit",

@@ -12,6 +12,7 @@ import kitops_jupyter
 from kitops_jupyter.errors import NotFound
 from tests.browser_fixtures import LabServer, write_project
 from tests.registry_fixtures import FaultProxy, RegistryServer
+from tests.signing_fixtures import write_pem_pair
 
 ERROR_KEYS = {"message", "error", "hint", "status"}
 
@@ -217,22 +218,8 @@ def test_signature_status_of_a_stored_modelkit(
     lab_server: LabServer, registry: RegistryServer, repo_name: str
 ) -> None:
     # Given a pushed ModelKit signed with provenance, and the public key inside the server's root
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     keys = lab_server.root / f"keys-{secrets.token_hex(3)}"
-    keys.mkdir()
-    private = ec.generate_private_key(ec.SECP256R1())
-    (keys / "ec.key").write_bytes(
-        private.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    (keys / "ec.pub").write_bytes(
-        private.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
+    write_pem_pair(keys)
     signed, unsigned = f"{registry.registry}/{repo_name}:signed", f"{registry.registry}/{repo_name}:unsigned"
     for reference, name in ((signed, "signed"), (unsigned, "unsigned")):  # different content, digests
         project = write_project(lab_server.root / f"sig-{name}-{repo_name.replace('/', '-')}", name=name)

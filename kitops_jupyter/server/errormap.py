@@ -23,6 +23,7 @@ from ..errors import (
     PackError,
     RegistryError,
     SecretsFound,
+    SignatureError,
     UnpackError,
     UnsafeArchive,
 )
@@ -33,7 +34,7 @@ _STATUS: list[tuple[type[KitError] | tuple[type[KitError], ...], int]] = [
     (NotFound, 404),
     ((SecretsFound, UnpackError), 409),
     ((InvalidArgument, InvalidReference, KitfileError, PackError), 400),
-    ((UnsafeArchive, IntegrityError), 422),
+    ((UnsafeArchive, IntegrityError, SignatureError), 422),
     (AuthenticationFailed, 401),
     (Denied, 403),
     (RegistryError, 502),

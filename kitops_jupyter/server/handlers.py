@@ -113,6 +113,13 @@ class KitopsHandler(APIHandler):
         """Run a quick blocking ``api`` call off the event loop."""
         return await IOLoop.current().run_in_executor(None, partial(fn, *args, **kwargs))
 
+    def signature_policy(self) -> dict[str, Any]:
+        """The saved "Require signatures" setting as pull/unpack arguments (key under the root)."""
+        saved = self.ctx.kit.signature_settings()
+        if not saved.require_signature:
+            return {}
+        return {"require_signature": True, "key": self.ctx.folder(saved.verify_key)}
+
     def start_job(self, kind: str, target: str, work: Callable[[Progress], dict[str, Any]]) -> None:
         self.send(self.ctx.jobs.submit(kind, target, work), status=202)
 
@@ -204,8 +211,8 @@ class PullHandler(KitopsHandler):
     @tornado.web.authenticated
     def post(self) -> None:
         reference = self.reference(self.body(), "reference")
-        kit = self.ctx.kit
-        self.start_job("pull", reference, lambda p: views.located(kit.pull(reference, progress=p)))
+        kit, policy = self.ctx.kit, self.signature_policy()
+        self.start_job("pull", reference, lambda p: views.located(kit.pull(reference, progress=p, **policy)))
 
 
 class UnpackHandler(KitopsHandler):
@@ -218,10 +225,10 @@ class UnpackHandler(KitopsHandler):
         overwrite = self.flag_field(data, "overwrite")
         if folder.exists() and not folder.is_dir():
             raise InvalidArgument(f"cannot unpack into {self.ctx.display(folder)!r}: it is a file, not a folder")
-        shown, kit = self.ctx.display(folder), self.ctx.kit
+        shown, kit, policy = self.ctx.display(folder), self.ctx.kit, self.signature_policy()
 
         def work(progress: Progress) -> dict[str, Any]:
-            found = kit.unpack(reference, folder, filters=filters, overwrite=overwrite, progress=progress)
+            found = kit.unpack(reference, folder, filters=filters, overwrite=overwrite, progress=progress, **policy)
             return views.located(found, folder=shown, filters=filters)
 
         self.start_job("unpack", reference, work)
@@ -252,6 +259,26 @@ class SignatureHandler(KitopsHandler):
         key = self.ctx.folder(self.query("key"))
         stored = not self.flag("remote")
         self.send(await self.call(views.signature, self.ctx.kit, reference, key, stored))
+
+
+class SignatureSettingsHandler(KitopsHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        """Whether pulls and unpacks from the sidebar require a signature, and by which public key."""
+        self.send(views.signature_settings(await self.call(self.ctx.kit.signature_settings)))
+
+    @tornado.web.authenticated
+    async def put(self) -> None:
+        data = self.body()
+        key = self.text(data, "verifyKey", "")
+        if key:
+            self.ctx.folder(key)  # refused (403) when it points outside the root
+        saved = await self.call(
+            self.ctx.kit.save_signature_settings,
+            require_signature=self.flag_field(data, "requireSignature"),
+            verify_key=key,
+        )
+        self.send(views.signature_settings(saved))
 
 
 class DiffHandler(KitopsHandler):

@@ -27,6 +27,7 @@ ROUTES: list[tuple[str, type[handlers.KitopsHandler]]] = [
     ("preview", handlers.PreviewHandler),
     ("diff", handlers.DiffHandler),
     ("signature", handlers.SignatureHandler),
+    ("signature-settings", handlers.SignatureSettingsHandler),
     ("registries", handlers.RegistriesHandler),
     ("login", handlers.LoginHandler),
     ("pack", handlers.PackHandler),

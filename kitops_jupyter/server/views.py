@@ -18,6 +18,7 @@ from ..api import (
     PushResult,
     RegistryStatus,
     RemoveResult,
+    SignatureSettings,
     describe_verification,
     kitfile_text,
     layer_rows,
@@ -194,3 +195,7 @@ def signature(kit: Kit, reference: str, key: Path, stored: bool) -> dict[str, An
         "provenance": found.provenance,
         "message": describe_verification(found),
     }
+
+
+def signature_settings(saved: SignatureSettings) -> dict[str, Any]:
+    return {"requireSignature": saved.require_signature, "verifyKey": saved.verify_key}

@@ -6,6 +6,8 @@ import type {
   IModelKitRow,
   IRegistrySettings,
   IRemoved,
+  ISignature,
+  ISignatureSettings,
   ITags,
   IVersion
 } from './types';
@@ -70,6 +72,19 @@ export async function getFingerprint(): Promise<string> {
 
 export function diffModelKits(first: string, second: string): Promise<IDiff> {
   return requestAPI<IDiff>(`diff?${query({ first, second })}`);
+}
+
+/** Whether the stored content of ``reference`` carries a cosign signature by ``key`` (a file-browser path). */
+export function getSignature(reference: string, key: string): Promise<ISignature> {
+  return requestAPI<ISignature>(`signature?${query({ reference, key })}`);
+}
+
+export function getSignatureSettings(): Promise<ISignatureSettings> {
+  return requestAPI<ISignatureSettings>('signature-settings');
+}
+
+export function saveSignatureSettings(settings: ISignatureSettings): Promise<ISignatureSettings> {
+  return requestAPI<ISignatureSettings>('signature-settings', jsonInit('PUT', settings));
 }
 
 export async function listRegistries(): Promise<IRegistrySettings[]> {

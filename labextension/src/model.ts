@@ -4,7 +4,17 @@ import { ISignal, Signal } from '@lumino/signaling';
 import * as api from './api';
 import { jobTitle, summary } from './format';
 import { KitResponseError } from './request';
-import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IRegistrySettings, IRemoved, ITags } from './types';
+import type {
+  IDiff,
+  IJob,
+  IModelKitDetail,
+  IModelKitRow,
+  IRegistrySettings,
+  IRemoved,
+  ISignature,
+  ISignatureSettings,
+  ITags
+} from './types';
 import { FRONTEND_VERSION } from './version';
 
 /** An error or success line with what to do next (shown as a JupyterLab notification). */
@@ -58,6 +68,9 @@ export class KitModel {
   tags: ITags | null = null;
   diff: IDiff | null = null;
   registries: IRegistrySettings[] = [];
+  signatureSettings: ISignatureSettings = { requireSignature: false, verifyKey: '' };
+  /** The selected ModelKit's signature by the settings' key (null: not checked, or no key set). */
+  signature: ISignature | null = null;
   jobs: IJob[] = [];
   serverProblem: IMessage | null = null;
   loading = false;
@@ -124,14 +137,55 @@ export class KitModel {
     if (found) {
       this.detail = found;
       this.diff = null;
+      this.signature = null;
+      this.emit();
+      if (!remote) {
+        await this.checkSignature(found.reference);
+      }
+    }
+    return found;
+  }
+
+  /** Check the selected ModelKit's signature with the public key of the settings (if one is set). */
+  async checkSignature(reference: string): Promise<ISignature | null> {
+    const key = (await this.loadSignatureSettings()).verifyKey; // another tab may have changed it
+    if (!key) {
+      return null;
+    }
+    const found = await this.attempt(() => api.getSignature(reference, key));
+    if (found && this.detail?.reference === reference) {
+      this.signature = found;
       this.emit();
     }
     return found;
   }
 
+  async loadSignatureSettings(): Promise<ISignatureSettings> {
+    const found = await this.attempt(() => api.getSignatureSettings());
+    if (found) {
+      this.signatureSettings = found;
+      this.emit();
+    }
+    return this.signatureSettings;
+  }
+
+  async saveSignatureSettings(settings: ISignatureSettings): Promise<boolean> {
+    const saved = await this.attempt(() => api.saveSignatureSettings(settings));
+    if (saved) {
+      this.signatureSettings = saved;
+      this.notifier.success(
+        saved.requireSignature
+          ? `Pull and unpack now require a signature by ${saved.verifyKey}`
+          : 'Saved the signature settings'
+      );
+    }
+    return saved !== null;
+  }
+
   clearSelection(): void {
     this.detail = null;
     this.diff = null;
+    this.signature = null;
     this.emit();
   }
 

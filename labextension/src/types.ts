@@ -102,3 +102,30 @@ export interface IRegistrySettings {
   loggedIn: boolean;
   username: string;
 }
+
+/** A SLSA v0.2 provenance predicate, as far as the sidebar shows it. */
+export interface IProvenance {
+  builder?: { id?: string };
+  buildType?: string;
+  invocation?: { configSource?: { uri?: string } };
+  metadata?: { buildFinishedOn?: string };
+  materials?: { uri?: string; digest?: Record<string, string> }[];
+}
+
+/** `GET /kitops/signature`: signed by the key (with verified provenance) or not, and why. */
+export interface ISignature {
+  reference: string;
+  signed: boolean;
+  message: string;
+  digest?: string;
+  key?: string;
+  signedAs?: string;
+  provenance?: IProvenance[];
+}
+
+/** `GET|PUT /kitops/signature-settings`: the policy pull and unpack jobs honour. */
+export interface ISignatureSettings {
+  requireSignature: boolean;
+  /** The signer's public key (cosign.pub), relative to the file browser's root. */
+  verifyKey: string;
+}

@@ -27,6 +27,7 @@ from .remote import (
     sign_modelkit,
     verify_modelkit,
 )
+from .trustsettings import SignatureSettings, load_signature_settings, save_signature_settings
 
 __all__ = [
     "PASSWORD_ENV",
@@ -35,6 +36,7 @@ __all__ = [
     "Provenance",
     "SignResult",
     "SignatureError",
+    "SignatureSettings",
     "SigningKey",
     "Verification",
     "VerifyingKey",
@@ -44,7 +46,9 @@ __all__ = [
     "is_cosign_tag",
     "load_private_key",
     "load_public_key",
+    "load_signature_settings",
     "needs_password",
+    "save_signature_settings",
     "sign_modelkit",
     "verify_modelkit",
 ]

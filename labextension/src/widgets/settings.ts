@@ -1,5 +1,5 @@
 import { KitModel } from '../model';
-import type { IRegistrySettings } from '../types';
+import type { IRegistrySettings, ISignatureSettings } from '../types';
 import { button, checkbox, h, textInput } from './dom';
 
 /**
@@ -11,6 +11,13 @@ export class SettingsView {
   private readonly newRegistry = textInput('kitops-new-registry', 'e.g. 192.168.1.20:5000', 'Registry to add');
   private readonly list = h('div', { className: 'kitops-registries' });
   private shown: IRegistrySettings[] | null = null;
+  private readonly verifyKey = textInput('kitops-verify-key', 'Public key: cosign.pub path', 'Public key that signs ModelKits');
+  private readonly require = checkbox(
+    'kitops-require-signature',
+    'Require signatures',
+    'Pull and unpack refuse ModelKits not signed by this key'
+  );
+  private shownSignature: ISignatureSettings | null = null;
 
   constructor(private readonly model: KitModel) {
     const add = button('add-registry', 'Add', 'Add settings for this registry', () => {
@@ -30,14 +37,38 @@ export class SettingsView {
         className: 'kitops-note',
         text: 'Used by the sidebar, the notebook panel and the %kit magics. Logins are stored where kit login stores them.'
       }),
+      this.signatureCard(),
       h('div', { className: 'kitops-add-line' }, [this.newRegistry, add]),
       this.list
     );
     model.changed.connect(this.render, this);
   }
 
+  /** The signer's public key (details show signatures by it) and whether pulls require one. */
+  private signatureCard(): HTMLElement {
+    const [requireLabel, require] = this.require;
+    const save = button('save-signature-settings', 'Save', 'Save the signature settings', () => {
+      void this.model.saveSignatureSettings({ requireSignature: require.checked, verifyKey: this.verifyKey.value.trim() });
+    });
+    return h('div', { className: 'kitops-registry kitops-signature-settings' }, [
+      h('div', { className: 'kitops-registry-name', text: 'Signatures (cosign)' }),
+      h('p', {
+        className: 'kitops-note',
+        text: 'A public key path relative to the file browser’s root; ModelKit details show whether they are signed by it.'
+      }),
+      this.verifyKey,
+      requireLabel,
+      h('div', { className: 'kitops-buttons' }, [save])
+    ]);
+  }
+
   /** Rebuild the cards only when the registries were reloaded (typing survives other changes). */
   render(): void {
+    if (this.shownSignature !== this.model.signatureSettings) {
+      this.shownSignature = this.model.signatureSettings;
+      this.verifyKey.value = this.shownSignature.verifyKey;
+      this.require[1].checked = this.shownSignature.requireSignature;
+    }
     if (this.shown === this.model.registries) {
       return;
     }

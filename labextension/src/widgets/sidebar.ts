@@ -82,6 +82,7 @@ export class KitSidebar extends Widget {
     this.settings.node.hidden = view !== 'registries';
     if (view === 'registries') {
       void this.model.loadRegistries();
+      void this.model.loadSignatureSettings();
     }
     this.render();
   }
@@ -102,7 +103,10 @@ export class KitSidebar extends Widget {
     this.bottom.replaceChildren(
       renderList(rows, model.modelkits.length, selected, reference => void this.select(reference)),
       renderTags(model.tags, reference => void this.actions.pull(reference)),
-      renderDetail(model.detail, others, model.diff, this.actions)
+      renderDetail(model.detail, others, model.diff, this.actions, {
+        key: model.signatureSettings.verifyKey,
+        signature: model.signature
+      })
     );
   }
 }

@@ -1,5 +1,5 @@
 import { formatBytes, jobTitle } from '../format';
-import type { IDiff, IJob, IModelKitDetail, IModelKitRow, ITags } from '../types';
+import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IProvenance, ISignature, ITags } from '../types';
 import { IMessage } from '../model';
 import { button, digestText, h, referenceText, section } from './dom';
 import { renderPreviews } from './preview';
@@ -121,7 +121,8 @@ export function renderDetail(
   detail: IModelKitDetail | null,
   others: string[],
   diff: IDiff | null,
-  actions: IDetailActions
+  actions: IDetailActions,
+  trust: ITrust = { key: '', signature: null }
 ): HTMLElement {
   if (!detail) {
     return h('div', { className: 'kitops-detail kitops-mod-empty' });
@@ -131,7 +132,8 @@ export function renderDetail(
     ['Digest', digestText(detail.digest)],
     ['Created', detail.created ? detail.created.replace('T', ' ') : '-'],
     ['Package', [detail.package.name, detail.package.version].filter(Boolean).join(' ') || '-'],
-    ['Size', formatBytes(detail.size)]
+    ['Size', formatBytes(detail.size)],
+    ['Signature', renderSignature(trust)]
   ];
   const dl = h('dl', { className: 'kitops-facts' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, [v])]));
   const choose = h('select', { className: 'jp-mod-styled kitops-compare-with' });
@@ -169,11 +171,66 @@ export function renderDetail(
     ...(diff && diff.first === detail.reference ? [renderDiff(diff)] : []),
     h('h4', { text: `Layers (${detail.layers.length})` }),
     h('ul', { className: 'kitops-layers' }, layers),
+    ...renderProvenance(trust.signature?.provenance ?? []),
     renderPreviews(detail),
     ...readme,
     h('h4', { text: 'Kitfile' }),
     h('pre', { className: 'kitops-kitfile', text: detail.kitfile })
   ]);
+}
+
+/** The public key of the settings and the selected ModelKit's signature checked with it. */
+export interface ITrust {
+  key: string;
+  signature: ISignature | null;
+}
+
+/** "Signed" by which key, "Not signed" and why, or how to get it checked. */
+export function renderSignature(trust: ITrust): HTMLElement {
+  const { key, signature } = trust;
+  if (!key) {
+    return h('span', {
+      className: 'kitops-signature',
+      data: { state: 'no-key' },
+      text: 'Set a public key under ⚙ Registries to check'
+    });
+  }
+  if (!signature) {
+    return h('span', { className: 'kitops-signature', data: { state: 'checking' }, text: 'Checking…' });
+  }
+  if (!signature.signed) {
+    return h('span', { className: 'kitops-signature', data: { state: 'unsigned' }, title: signature.message }, [
+      h('span', { className: 'kitops-signature-state', text: 'Not signed' }),
+      h('span', { className: 'kitops-signature-why', text: ` by ${key}: ${signature.message}` })
+    ]);
+  }
+  return h('span', { className: 'kitops-signature', data: { state: 'signed' }, title: signature.message }, [
+    h('span', { className: 'kitops-signature-state', text: 'Signed' }),
+    h('span', { className: 'kitops-signature-key', text: ` by ${key} (${signature.key ?? ''})` })
+  ]);
+}
+
+/** Each verified SLSA provenance: who built it, from which notebook, when, and its materials. */
+export function renderProvenance(provenance: IProvenance[]): HTMLElement[] {
+  if (!provenance.length) {
+    return [];
+  }
+  const blocks = provenance.map(each => {
+    const facts: [string, string][] = [
+      ['Builder', each.builder?.id ?? '-'],
+      ['Notebook', each.invocation?.configSource?.uri ?? '-'],
+      ['Built', (each.metadata?.buildFinishedOn ?? '-').replace('T', ' ')]
+    ];
+    const materials = (each.materials ?? []).map(material =>
+      h('li', { className: 'kitops-material', text: material.uri ?? '', title: JSON.stringify(material.digest ?? {}) })
+    );
+    return h('div', { className: 'kitops-provenance' }, [
+      h('dl', { className: 'kitops-facts' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', { text: v })])),
+      h('h5', { text: `Materials (${materials.length})` }),
+      h('ul', { className: 'kitops-materials' }, materials)
+    ]);
+  });
+  return [h('h4', { text: 'Provenance (verified)' }), ...blocks];
 }
 
 /** Layers added, removed and changed from the selected ModelKit to another. */

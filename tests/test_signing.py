@@ -25,6 +25,7 @@ from kitops_jupyter.core.signing import keys
 from kitops_jupyter.core.signing.dsse import pae
 from kitops_jupyter.core.store import LocalStore
 from kitops_jupyter.errors import InvalidArgument, KeyFileError, SignatureError
+from tests.matrix_fixtures import GoRegistry
 from tests.registry_fixtures import RegistryServer, make_modelkit
 
 PASSWORD = "correct horse"
@@ -382,3 +383,34 @@ def test_our_payload_and_config_are_cosigns_bytes() -> None:
     assert cf.simple_signing_payload(claim.docker_reference, claim.digest) == payload
     config = (GOLDEN / "blobs" / sig["config"]["digest"].replace(":", "-")).read_bytes()
     assert cf.image_config([layer["digest"]]) == config
+
+
+def test_signing_writes_the_referrers_form_that_verify_reads(
+    referrers_registry: GoRegistry, keypair: tuple[Path, Path], tmp_path: Path
+) -> None:
+    # Given a ModelKit in a registry with the OCI 1.1 referrers API (go-containerregistry's, tests/goregistry)
+    host, repo = referrers_registry.address, "signed/referrers"
+    store = LocalStore(tmp_path / "src")
+    make_modelkit(store, name="referrers")
+    push(store, "test/model:v1", f"{host}/{repo}:v1")
+    reference = f"{host}/{repo}:v1"
+    # When signing it
+    kit = api.Kit(tmp_path / "home")
+    signed = kit.sign(reference, key=keypair[0])
+    # Then the signature is also a referrer of the ModelKit, with cosign's signature artifact type
+    assert signed.referrer_digest.startswith("sha256:")
+    index = requests.get(f"http://{host}/v2/{repo}/referrers/{signed.digest}", timeout=10).json()
+    [entry] = [each for each in index["manifests"] if each["digest"] == signed.referrer_digest]
+    assert entry["artifactType"] == cf.SIG_ARTIFACT
+    referrer = requests.get(
+        f"http://{host}/v2/{repo}/manifests/{signed.referrer_digest}",
+        headers={"Accept": mediatypes.MANIFEST},
+        timeout=10,
+    ).json()
+    assert referrer["subject"]["digest"] == signed.digest
+    # When the sha256-<hex>.sig tag is deleted, verify still finds the signature through the referrers
+    requests.delete(f"http://{host}/v2/{repo}/manifests/{signed.signature_tag}", timeout=10).raise_for_status()
+    missing = requests.get(f"http://{host}/v2/{repo}/manifests/{signed.signature_tag}", timeout=10)
+    assert missing.status_code == 404
+    found = kit.verify(reference, key=keypair[1])
+    assert found.digest == signed.digest and found.key_fingerprint == signed.key_fingerprint

@@ -27,7 +27,7 @@ from .core.kitfile import Kitfile, dump_kitfile, parse_config_json, parse_kitfil
 from .core.layerrows import LayerRow, layer_row, layer_rows
 from .core.manifest import Descriptor, Manifest
 from .core.oserrors import file_system_error
-from .core.progress import ProgressCallback
+from .core.progress import ProgressCallback as ProgressCallback  # the one (done, total) callback type
 from .core.reference import Reference, display_name, parse_reference
 from .core.registry.auth import stored_logins
 from .core.secrets import SecretFinding, excluded_reason, format_finding
@@ -689,7 +689,7 @@ def diff_text(diff: listing.ManifestDiff, first: str, second: str) -> str:
     return listing.format_diff(diff, first, second)
 
 
-def format_size(size: int) -> str:
+def format_size(size: float) -> str:
     """Bytes as kit prints them (``512 B``, ``1.9 KiB``)."""
     return listing.format_size(size)
 

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from .core.atomicfile import write_text
+
 __all__ = ["RegistryNotAvailable", "RunningRegistry", "find_registry_binary", "main", "start_registry"]
 
 HOST = "127.0.0.1"
@@ -255,9 +257,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 def _wait_for_signal(registry: RunningRegistry) -> None:

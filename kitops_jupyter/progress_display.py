@@ -38,6 +38,8 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, Protocol, TextIO
 
+from .api import format_size
+
 __all__ = [
     "STYLES",
     "ProgressSink",
@@ -61,7 +63,6 @@ CI_VARIABLES = (
     "TRAVIS",
     "BITBUCKET_BUILD_NUMBER",
 )
-_UNITS = ("KiB", "MiB", "GiB", "TiB", "PiB")
 _HEARTBEAT_SECONDS = 30.0
 Clock = Callable[[], float]
 
@@ -75,18 +76,6 @@ class ProgressSink(Protocol):
 
 
 # -- formatting --------------------------------------------------------------------------------
-
-
-def format_size(nbytes: float) -> str:
-    """Bytes as ``512 B`` or ``12.3 MiB`` (one decimal, floored, like ``kit list``)."""
-    if nbytes < 1024:
-        return f"{int(nbytes)} B"
-    value = float(nbytes)
-    for unit in _UNITS:
-        value /= 1024
-        if value < 1024 or unit == _UNITS[-1]:
-            return f"{math.floor(value * 10) / 10:.1f} {unit}"
-    raise AssertionError("unreachable")
 
 
 def format_duration(seconds: float) -> str:

@@ -52,7 +52,7 @@ def test_login_stores_0600_and_push_uses_it(
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     stored = json.loads(path.read_text())["auths"][host]["auth"]
     assert base64.b64decode(stored).decode() == f"{tls_registry.username}:{tls_registry.password}"
-    assert not [p for p in kitops_home.iterdir() if p.name.startswith(".credentials-")]  # no temp left
+    assert not [p for p in kitops_home.iterdir() if p.name.endswith(".tmp")]  # no temp left
 
     store = LocalStore(tmp_path / "s")
     digest, _ = make_modelkit(store)

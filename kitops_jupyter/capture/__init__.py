@@ -15,12 +15,11 @@ namespace already belongs to them.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from ..core.atomicfile import replacing_path
 from ..errors import InvalidArgument
 
 __all__ = [
@@ -109,13 +108,5 @@ def atomic_target(final: Path) -> Iterator[Path]:
     """
     final.parent.mkdir(parents=True, exist_ok=True)
     # Keep the real suffix last: several writers (keras, xgboost) choose the format from it.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{final.stem}.", suffix=f".tmp{final.suffix}", dir=final.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with replacing_path(final, suffix=f".tmp{final.suffix}") as tmp:
         yield tmp
-        os.replace(tmp, final)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise

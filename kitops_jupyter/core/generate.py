@@ -17,7 +17,6 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ import yaml
 
 from ..errors import InvalidArgument, NotFound, PackError
 from . import kitfile as kf
+from .atomicfile import write_text
 from .licenses import detect_license, detect_license_file
 from .secrets import excluded_reason
 
@@ -366,18 +366,6 @@ def generate_kitfile(
     return GeneratedKitfile(out, left_out, _kitignore_lines(root, out, left_out))
 
 
-def _atomic_write(target: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _merge_kitignore(directory: Path, lines: list[str]) -> None:
     path = directory / ".kitignore"
     existing = path.read_bytes().decode("utf-8", "surrogateescape") if path.exists() else ""
@@ -387,7 +375,7 @@ def _merge_kitignore(directory: Path, lines: list[str]) -> None:
         return
     head = existing if not existing or existing.endswith("\n") else existing + "\n"
     note = "# Left out by kitops-jupyter init: secrets, caches and OS junk\n"
-    _atomic_write(path, head + note + "".join(line + "\n" for line in missing))
+    write_text(path, head + note + "".join(line + "\n" for line in missing), mode=0o644)
 
 
 def write_init(directory: Path, generated: GeneratedKitfile, force: bool = False) -> Path:
@@ -399,7 +387,7 @@ def write_init(directory: Path, generated: GeneratedKitfile, force: bool = False
         raise InvalidArgument(f"Kitfile already exists at {target}; use force=True (--force) to overwrite it")
     try:
         _merge_kitignore(directory, generated.kitignore_lines)
-        _atomic_write(target, kf.dump_kitfile(generated.kitfile))
+        write_text(target, kf.dump_kitfile(generated.kitfile), mode=0o644)
     except OSError as err:
         raise PackError(f"cannot write the Kitfile in {directory}: {err.strerror or err}") from err
     return target

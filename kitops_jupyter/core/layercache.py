@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .._version import __version__
+from .atomicfile import write_text
 from .layerwalk import TarEntry
 
 __all__ = ["RACY_NS", "CachedLayer", "LayerCache"]
@@ -72,14 +71,7 @@ class LayerCache:
         record = {"digest": layer.digest, "diffId": layer.diff_id, "size": layer.size, "at": time.time()}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".layer-", suffix=".tmp", dir=self.directory)
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(record, f)
-            os.replace(tmp, self.directory / f"{key}.json")
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
+            write_text(self.directory / f"{key}.json", json.dumps(record))
+        except OSError:  # a cache that cannot be written only costs a re-hash next time
             return False
         return True

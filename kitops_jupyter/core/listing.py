@@ -89,10 +89,13 @@ class ModelInfo:
         }
 
 
-def format_size(size: int) -> str:
-    """kit's ``FormatBytes``: ``N B`` below 1 KiB, else one decimal rounded down (``1.9 KiB``)."""
+def format_size(size: float) -> str:
+    """kit's ``FormatBytes``: ``N B`` below 1 KiB, else one decimal rounded down (``1.9 KiB``).
+
+    The one size formatter: listings, results, progress bars and rates (a float) all use it.
+    """
     if size < 1024:
-        return f"{size} B"
+        return f"{int(size)} B"
     value = size / 1024
     for unit in _UNITS:
         if value < 1024:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Literal
@@ -25,6 +26,7 @@ __all__ = [
     "Manifest",
     "build_manifest",
     "created_timestamp",
+    "unique_by_digest",
 ]
 
 Kind = Literal["kit", "modelpack"]
@@ -174,6 +176,14 @@ class Manifest:
             subject=None if subject is None else Descriptor.from_json_obj(subject, f"{source}: subject"),
             layers_null=obj.get("layers") is None,
         )
+
+
+def unique_by_digest(descs: Iterable[Descriptor]) -> list[Descriptor]:
+    """``descs`` without repeated digests, first occurrence kept, order kept."""
+    seen: dict[str, Descriptor] = {}
+    for desc in descs:
+        seen.setdefault(desc.digest, desc)
+    return list(seen.values())
 
 
 def build_manifest(

@@ -9,6 +9,8 @@ import re
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 KIT_ARTIFACT = "application/vnd.kitops.modelkit.manifest.v1+json"
 KIT_CONFIG = "application/vnd.kitops.modelkit.config.v1+json"
 MODELPACK_ARTIFACT = "application/vnd.cncf.model.manifest.v1+json"

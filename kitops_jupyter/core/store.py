@@ -37,7 +37,7 @@ from ..errors import IntegrityError, InvalidReference, NotFound, StoreError
 from . import mediatypes
 from .digest import CHUNK, check_digest, digest_bytes, digest_file, hex_of
 from .ingest import claim_ingest_file
-from .manifest import Descriptor, Manifest
+from .manifest import Descriptor, Manifest, unique_by_digest
 from .reference import (
     DEFAULT_REGISTRY,
     DEFAULT_REPOSITORY,
@@ -321,7 +321,7 @@ class LocalStore:
         found: list[StoreEntry] = []
         for repo_key in list_repo_keys(self.storage):
             repo = RepoFiles.load(self.storage, repo_key)
-            found.extend(StoreEntry(repo_key, d, repo.tags_of(d.digest)) for d in _unique(repo.manifests))
+            found.extend(StoreEntry(repo_key, d, repo.tags_of(d.digest)) for d in unique_by_digest(repo.manifests))
         return sorted(found, key=lambda e: (e.repo_key.encode(), e.descriptor.digest))
 
     # -- tag / remove / gc -------------------------------------------------------------------------
@@ -503,8 +503,3 @@ def _hash_stream(stream: BinaryIO) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def _unique(descs: list[Descriptor]) -> list[Descriptor]:
-    seen: dict[str, Descriptor] = {}
-    for desc in descs:
-        seen.setdefault(desc.digest, desc)
-    return list(seen.values())

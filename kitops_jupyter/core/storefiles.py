@@ -21,7 +21,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 
 from ..errors import StoreError
 from . import mediatypes
+from .atomicfile import write_bytes
 from .gojson import dumps
 from .manifest import Descriptor
 
@@ -56,19 +56,8 @@ _REPO_INDEX = re.compile(r"^([-A-Za-z0-9_-]*={0,3})-index\.json$")
 
 
 def atomic_write(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Write ``data`` to a temp file beside ``path``, fsync it, and rename it into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Replace a store file with ``data``, fsynced (a store index lost in a crash loses ModelKits)."""
+    write_bytes(path, data, mode=mode, fsync=True)
 
 
 def remove_file(path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import keyword
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ from .staging import stage_files, staging_dir
 
 __all__ = ["Operations", "Outcome", "registry_of"]
 
-Progress = Callable[[int, int], None]
 
 
 @dataclass
@@ -52,7 +51,7 @@ class Operations:
     def pack(
         self,
         state: st.PanelState,
-        progress: Progress | None = None,
+        progress: api.ProgressCallback | None = None,
         *,
         allow_secrets: bool = False,
         kitfile_text: str | None = None,
@@ -92,7 +91,7 @@ class Operations:
             return capture.kitfile_text
         return st.dump_document(st.final_document(capture.kitfile_text, state.files, self.directory))
 
-    def push(self, reference: str, progress: Progress | None = None, destination: str = "") -> Outcome:
+    def push(self, reference: str, progress: api.ProgressCallback | None = None, destination: str = "") -> Outcome:
         """Push ``reference`` to its registry, or to ``destination`` when one is given."""
         reference = _required(reference, "the reference to push")
         started = time.monotonic()
@@ -102,7 +101,7 @@ class Operations:
         )
         return Outcome(f"{summary} ({api.push_detail(result)})")
 
-    def pull(self, reference: str, progress: Progress | None = None) -> Outcome:
+    def pull(self, reference: str, progress: api.ProgressCallback | None = None) -> Outcome:
         reference = _required(reference, "the reference to pull")
         started = time.monotonic()
         info = self.kit.pull(reference, progress=progress)
@@ -112,14 +111,14 @@ class Operations:
         )
 
     def unpack(
-        self, reference: str, target: str, progress: Progress | None = None, *, overwrite: bool = False
+        self, reference: str, target: str, progress: api.ProgressCallback | None = None, *, overwrite: bool = False
     ) -> Outcome:
         reference = _required(reference, "the reference to unpack")
         destination = self.directory / _required(target, "a directory to unpack into")
         info = self.kit.unpack(reference, destination, overwrite=overwrite, progress=progress)
         return Outcome(f"Unpacked {info.reference} ({info.digest[:19]}…) into {destination}")
 
-    def load(self, reference: str, dataset: str, variable: str, progress: Progress | None = None) -> Outcome:
+    def load(self, reference: str, dataset: str, variable: str, progress: api.ProgressCallback | None = None) -> Outcome:
         """Read a dataset of the ModelKit into ``namespace[variable]``."""
         reference = _required(reference, "the reference to load from")
         variable = _variable_name(variable)

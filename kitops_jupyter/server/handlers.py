@@ -20,11 +20,12 @@ from tornado.ioloop import IOLoop
 
 from .. import api
 from .._version import __version__
+from ..api import ProgressCallback
 from ..errors import InvalidArgument, KitError
 from . import views
 from .context import ServerContext
 from .errormap import error_body, http_error_body, status_for
-from .jobs import Progress
+from .jobs import Work
 
 T = TypeVar("T")
 
@@ -120,7 +121,7 @@ class KitopsHandler(APIHandler):
             return {}
         return {"require_signature": True, "key": self.ctx.folder(saved.verify_key)}
 
-    def start_job(self, kind: str, target: str, work: Callable[[Progress], dict[str, Any]]) -> None:
+    def start_job(self, kind: str, target: str, work: Work) -> None:
         self.send(self.ctx.jobs.submit(kind, target, work), status=202)
 
 
@@ -187,7 +188,7 @@ class PackHandler(KitopsHandler):
             raise api.NotFound(f"folder {self.ctx.display(folder)!r} does not exist in the server's root")
         shown, kit = self.ctx.display(folder), self.ctx.kit
 
-        def work(progress: Progress) -> dict[str, Any]:
+        def work(progress: ProgressCallback) -> dict[str, Any]:
             return views.pack_result(kit.pack(folder, tag=tag, progress=progress, allow_secrets=allow), shown)
 
         self.start_job("pack", tag or shown or "/", work)
@@ -227,7 +228,7 @@ class UnpackHandler(KitopsHandler):
             raise InvalidArgument(f"cannot unpack into {self.ctx.display(folder)!r}: it is a file, not a folder")
         shown, kit, policy = self.ctx.display(folder), self.ctx.kit, self.signature_policy()
 
-        def work(progress: Progress) -> dict[str, Any]:
+        def work(progress: ProgressCallback) -> dict[str, Any]:
             found = kit.unpack(reference, folder, filters=filters, overwrite=overwrite, progress=progress, **policy)
             return views.located(found, folder=shown, filters=filters)
 

@@ -28,11 +28,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..api import ProgressCallback
 from ..errors import JobCancelled, KitError, NotFound
 from .errormap import error_body
 
-Progress = Callable[[int, int], None]
-Work = Callable[[Progress], dict[str, Any]]
+Work = Callable[[ProgressCallback], dict[str, Any]]
 
 log = logging.getLogger("kitops_jupyter.server")
 

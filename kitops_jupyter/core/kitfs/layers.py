@@ -11,8 +11,6 @@ Where bytes come from, per layer:
 
 from __future__ import annotations
 
-import os
-import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -23,6 +21,7 @@ from typing import BinaryIO
 
 from ...errors import IntegrityError, NotFound, UnsafeArchive
 from .. import mediatypes
+from ..atomicfile import replacing
 from ..digest import CHUNK, VerifyingReader, digest_file, hex_of
 from ..extract import _decompressed as decompressed  # the unpacker's own decompressors
 from ..extract import _decompression_errors
@@ -229,14 +228,8 @@ class Resolver:
                 stacklevel=6,
             )
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as out, self._open_blob(files, desc, local) as raw:
-                _write_plain(raw, out, planned)
-            os.replace(tmp, final)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with replacing(final) as out, self._open_blob(files, desc, local) as raw:
+            _write_plain(raw, out, planned)
         return final
 
     def _verified_store_blob(self, desc: Descriptor) -> Path:

@@ -82,9 +82,9 @@ class RemoteSource:
     def _attempt(self, offset: int, length: int) -> bytes:
         url = self.client.url(self.repository, "blobs", self.desc.digest)
         headers = {"Accept-Encoding": "identity", "Range": f"bytes={offset}-{offset + length - 1}"}
-        response = self.client.send(
+        response = self.client.request(
             "GET", url, scope=pull_scope(self.repository), what=self.what, ok=(200, 206),
-            headers=headers, stream=True,
+            headers=headers, stream=True, retry=False,
         )  # fmt: skip
         with response:
             try:

@@ -10,14 +10,13 @@ inside; a mismatch is ignored and rebuilt).
 from __future__ import annotations
 
 import json
-import os
 import posixpath
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from ...errors import UnsafeArchive
+from ..atomicfile import write_text
 from ..digest import hex_of
 from ..tarread import TarReader
 from .sources import ByteSource, WindowStream
@@ -123,11 +122,4 @@ def save_index(cache: Path, index: LayerIndex, subdir: str = "") -> None:
         "verified": index.verified,
         "members": [asdict(m) for m in index.members.values()],
     }
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as out:
-            json.dump(record, out, separators=(",", ":"))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(record, separators=(",", ":")))

@@ -27,12 +27,12 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ...errors import AuthenticationFailed, InvalidArgument, StoreError
+from ..atomicfile import write_text
 from .redact import register_secret
 
 ENV_USERNAME = "KITOPS_REGISTRY_USERNAME"
@@ -169,18 +169,7 @@ def read_config(path: Path) -> dict[str, Any]:
 def write_config(path: Path, config: dict[str, Any]) -> None:
     """Write ``config`` to ``path`` atomically (temp file in the same directory, then rename), 0600."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".credentials-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(config, f, indent="\t")
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(config, indent="\t") + "\n", mode=0o600, fsync=True)
 
 
 def store_credentials(registry: str, creds: Credentials, home: Path | None = None) -> str:

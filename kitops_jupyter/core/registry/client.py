@@ -10,6 +10,7 @@ answers to the :mod:`kitops_jupyter.errors` family. Blob bodies are streamed by 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
@@ -24,6 +25,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ...errors import Denied, InvalidArgument, RegistryError
+from .. import mediatypes
 from ..digest import digest_bytes
 from .auth import Credentials, find_credentials, kitops_credentials_path
 from .challenge import Authenticator, parse_challenge
@@ -36,12 +38,7 @@ log = logging.getLogger("kitops_jupyter.registry")
 
 MiB = 1 << 20
 MANIFEST_ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    ]
+    [mediatypes.MANIFEST, mediatypes.INDEX, mediatypes.DOCKER_MANIFEST, mediatypes.DOCKER_MANIFEST_LIST]
 )
 MAX_MANIFEST_BYTES = 4 * MiB
 ENV_CLIENT_CERT = "KITOPS_CLIENT_CERT"
@@ -241,30 +238,32 @@ class RegistryClient:
         headers: dict[str, str] | None = None,
         body: BodyFactory | None = None,
         stream: bool = False,
+        retry: bool = True,
     ) -> requests.Response:
-        """:meth:`send` with retries of transient failures under the client's :class:`RetryPolicy`."""
+        """Send a request expecting a status in ``ok``; raise the KitError for any other answer.
 
-        def attempt() -> requests.Response:
-            return self.send(
-                method, url, scope=scope, what=what, ok=ok, headers=headers, body=body, stream=stream
-            )
+        With ``retry`` transient failures are retried under the client's :class:`RetryPolicy`;
+        without it this is one attempt (plus one auth round on 401) that raises :class:`Transient`,
+        for callers that resume or retry on their own.
+        """
+        attempt = functools.partial(self._attempt, method, url, scope, what, ok, dict(headers or {}), body, stream)
+        return self.options.retry.run(attempt, what) if retry else attempt()
 
-        return self.options.retry.run(attempt, what)
+    def send(self, method: str, url: str, **options: Any) -> requests.Response:
+        """Deprecated spelling of ``request(..., retry=False)``, kept for code written before it."""
+        return self.request(method, url, retry=False, **options)
 
-    def send(
+    def _attempt(
         self,
         method: str,
         url: str,
-        *,
         scope: str,
         what: str,
-        ok: tuple[int, ...] = (200,),
-        headers: dict[str, str] | None = None,
-        body: BodyFactory | None = None,
-        stream: bool = False,
+        ok: tuple[int, ...],
+        extra: dict[str, str],
+        body: BodyFactory | None,
+        stream: bool,
     ) -> requests.Response:
-        """One attempt (plus one auth round on 401). Raises :class:`Transient` or a final KitError."""
-        extra = dict(headers or {})
         ours = self._same_host(url)
         sent = self.auth.headers(scope) if ours else {}
         response = self._once(method, url, {**extra, **sent}, body, stream, what)

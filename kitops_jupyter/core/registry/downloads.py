@@ -46,8 +46,9 @@ def open_blob_response(
     if offset:
         headers["Range"] = f"bytes={offset}-"
     url = client.url(repository, "blobs", digest)
-    return client.send(
-        "GET", url, scope=pull_scope(repository), what=what, ok=(200, 206), headers=headers, stream=True
+    return client.request(
+        "GET", url, scope=pull_scope(repository), what=what, ok=(200, 206), headers=headers, stream=True,
+        retry=False,
     )
 
 

@@ -62,8 +62,8 @@ def mount_blob(
 def cancel_session(client: RegistryClient, repository: str, session: str, what: str) -> None:
     """Drop an upload session we will not use (best effort: registries expire them anyway)."""
     try:
-        client.send(
-            "DELETE", session, scope=push_scope(repository), what=what, ok=(200, 202, 204, 404)
+        client.request(
+            "DELETE", session, scope=push_scope(repository), what=what, ok=(200, 202, 204, 404), retry=False
         ).close()
     except (RegistryError, Transient) as exc:
         log.debug("%s: could not cancel an unused upload session: %s", what, exc)

@@ -85,7 +85,7 @@ class _Ranged:
 
     def open(self, start: int, end: int) -> requests.Response:
         headers = {"Accept-Encoding": "identity", "Range": f"bytes={start}-{end - 1}"}
-        return self.client.send(
+        return self.client.request(
             "GET",
             self.url,
             scope=pull_scope(self.repository),
@@ -93,6 +93,7 @@ class _Ranged:
             ok=(200, 206),
             headers=headers,
             stream=True,
+            retry=False,
         )
 
     def fetch(self, part: _Part, first: requests.Response | None) -> None:

@@ -14,14 +14,13 @@ saved value is a default: an option the caller gives explicitly (a magic's ``--p
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ...errors import InvalidArgument, StoreError
+from ..atomicfile import write_text
 
 SETTINGS_FILE = "registry-settings.json"
 _HOST = re.compile(
@@ -112,13 +111,4 @@ def _write(home: Path, entries: dict[str, RegistrySettings]) -> None:
         }
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry-settings-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(body, out, indent=2)
-            out.write("\n")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, json.dumps(body, indent=2) + "\n", mode=0o600)

@@ -101,11 +101,11 @@ class LayerStream:
         scope = push_scope(push.repository)
         try:
             url = client.url(push.repository, "blobs", "uploads") + "/"
-            started = client.send("POST", url, scope=scope, what=push.what, ok=(202,))
+            started = client.request("POST", url, scope=scope, what=push.what, ok=(202,), retry=False)
             started.close()
             location = self._location = location_of(client, started, push.what)
             bodies = iter([self._body()])  # one body only: a second attempt could not replay the bytes
-            response = client.send(
+            response = client.request(
                 "PATCH",
                 location,
                 scope=scope,
@@ -113,6 +113,7 @@ class LayerStream:
                 ok=(202,),
                 headers=_OCTET,
                 body=lambda: next(bodies),
+                retry=False,
             )
             response.close()
             self._location = location_of(client, response, push.what)
@@ -139,7 +140,7 @@ class LayerStream:
 
     def _commit(self, digest: str) -> None:
         push, client = self._push, self._push.client
-        response = client.send(
+        response = client.request(
             "PUT",
             with_digest(self._location, digest),
             scope=push_scope(push.repository),
@@ -147,6 +148,7 @@ class LayerStream:
             ok=(201, 204),
             headers=_OCTET,
             body=lambda: b"",
+            retry=False,
         )
         response.close()
         answered = response.headers.get("Docker-Content-Digest")
@@ -158,10 +160,11 @@ class LayerStream:
         if not self._location:
             return
         with contextlib.suppress(Exception):  # the registry purges abandoned sessions itself
-            self._push.client.send(
+            self._push.client.request(
                 "DELETE",
                 self._location,
                 scope=push_scope(self._push.repository),
                 what=self._push.what,
                 ok=(204, 404),
+                retry=False,
             ).close()

@@ -18,7 +18,7 @@ from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnre
 from .. import mediatypes
 from ..bloblocations import BlobLocations
 from ..kitfile import Kitfile
-from ..manifest import Descriptor, Manifest
+from ..manifest import Descriptor, Manifest, unique_by_digest
 from ..parents import missing_parent, parent_chain
 from ..progress import ByteProgress, ProgressCallback
 from ..reference import Reference, parse_reference
@@ -87,13 +87,6 @@ def remote_reference(
     return ref, extra
 
 
-def _unique(descs: Sequence[Descriptor]) -> list[Descriptor]:
-    seen: dict[str, Descriptor] = {}
-    for desc in descs:
-        seen.setdefault(desc.digest, desc)
-    return list(seen.values())
-
-
 # -- push -------------------------------------------------------------------------------------------
 
 
@@ -112,7 +105,7 @@ def push(
     desc = store.resolve(src)
     manifest_bytes = store.read_blob(desc.digest)
     manifest = Manifest.parse(manifest_bytes, f"manifest of {src.display() or src}")
-    blobs = _unique(manifest.blob_descriptors())
+    blobs = unique_by_digest(manifest.blob_descriptors())
     names = _push_names(dst, desc.digest, [*(src_extra if destination is None else []), *dst_extra, *tags])
     what = f"push {dst}"
     counter = ByteProgress(sum(b.size for b in blobs), progress)
@@ -231,7 +224,7 @@ def _interrupted(exc: BaseException) -> bool:
 def remote_manifest(client: RegistryClient, ref: Reference, what: str) -> tuple[Manifest, bytes, Descriptor]:
     """The ModelKit manifest at ``ref``; :class:`NotAModelKit` for anything else."""
     data, media_type, digest = client.get_manifest(ref.repository, ref.ref or "latest", what)
-    if media_type in (mediatypes.INDEX, "application/vnd.docker.distribution.manifest.list.v2+json"):
+    if media_type in (mediatypes.INDEX, mediatypes.DOCKER_MANIFEST_LIST):
         raise NotAModelKit(
             f"{ref} is an image index, not a ModelKit; pull one of its manifests by digest (name@sha256:...)"
         )
@@ -289,7 +282,7 @@ def _pull_one(
     what = f"pull {ref}"
     with RegistryClient(ref.registry, options) as client:
         manifest, data, desc = remote_manifest(client, ref, what)
-        blobs = _unique(manifest.blob_descriptors())
+        blobs = unique_by_digest(manifest.blob_descriptors())
         with store.pinning([b.digest for b in blobs]):  # pinned first, so a removal elsewhere keeps them
             needed = [b for b in blobs if not store.has_blob(b.digest, b.size)]
             damaged = [b.digest for b in needed if store.has_blob(b.digest)]

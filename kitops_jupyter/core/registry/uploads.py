@@ -120,7 +120,9 @@ class _Job:
 
     def _start(self) -> _Session:
         url = self.client.url(self.repository, "blobs", "uploads") + "/"
-        response = self.client.send("POST", url, scope=push_scope(self.repository), what=self.what, ok=(202,))
+        response = self.client.request(
+            "POST", url, scope=push_scope(self.repository), what=self.what, ok=(202,), retry=False
+        )
         response.close()
         return _Session(_location(self.client, response, self.what))
 
@@ -147,7 +149,7 @@ class _Job:
 
     def _patch(self, session: _Session, end: int) -> None:
         start, path, meter = session.offset, self.path, self.meter
-        response = self.client.send(
+        response = self.client.request(
             "PATCH",
             session.location,
             scope=push_scope(self.repository),
@@ -155,6 +157,7 @@ class _Job:
             ok=(202,),
             headers={**_OCTET, "Content-Range": f"{start}-{end - 1}"},
             body=lambda: FileWindow(path, start, end, meter),
+            retry=False,
         )
         response.close()
         session.location = _location(self.client, response, self.what)
@@ -163,8 +166,8 @@ class _Job:
     def _resync(self, session: _Session) -> bool:
         """Ask the registry how much of the session it holds; ``False`` if it cannot say."""
         try:
-            response = self.client.send(
-                "GET", session.location, scope=push_scope(self.repository), what=self.what, ok=(204,)
+            response = self.client.request(
+                "GET", session.location, scope=push_scope(self.repository), what=self.what, ok=(204,), retry=False
             )
         except (Transient, RegistryError):
             return False
@@ -174,7 +177,7 @@ class _Job:
         return True
 
     def _finish(self, session: _Session, body: BodyFactory) -> None:
-        response = self.client.send(
+        response = self.client.request(
             "PUT",
             _with_digest(session.location, self.digest),
             scope=push_scope(self.repository),
@@ -182,6 +185,7 @@ class _Job:
             ok=(201, 204),
             headers=_OCTET,
             body=body,
+            retry=False,
         )
         response.close()
         answered = response.headers.get("Docker-Content-Digest")

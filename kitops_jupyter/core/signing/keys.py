@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ...errors import InvalidArgument, KeyFileError
+from ..atomicfile import write_bytes
 
 SIGSTORE_PEM = "ENCRYPTED SIGSTORE PRIVATE KEY"
 COSIGN_PEM = "ENCRYPTED COSIGN PRIVATE KEY"
@@ -232,12 +232,4 @@ def generate_key_pair(directory: Path | str, password: bytes, *, prefix: str = "
 
 
 def _write_new(path: Path, data: bytes, mode: int) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_bytes(path, data, mode=mode)  # the temp file starts 0600, so a private key is never readable

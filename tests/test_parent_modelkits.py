@@ -124,8 +124,12 @@ def test_local_only_parent_must_be_in_the_store(tmp_path: Path, registry, repo_n
     child = f"{registry.registry}/{repo_name}/child:v1"
     kitfile = CHILD_KITFILE.format(parent="org/base:v1")
     _publish(Kit(tmp_path / "publisher"), tmp_path / "child", child, kitfile, CHILD_FILES)
-    with pytest.raises(NotFound, match=r"org/base:v1.*not in local storage"):
+    with pytest.raises(NotFound) as missing:
         Kit(tmp_path / "consumer").pull(child)
+    assert str(missing.value) == (
+        "parent ModelKit org/base:v1 (referenced by model.path) is not in local storage and its reference "
+        "names no registry; pack or pull it first"
+    )
 
 
 def test_cycle_is_rejected_naming_the_chain(tmp_path: Path, registry, repo_name: str) -> None:
@@ -175,8 +179,12 @@ def test_pack_refuses_a_cycle_through_the_store(tmp_path: Path) -> None:
     looping = tmp_path / "again"
     looping.mkdir()
     before = kit.get("org/m:one").digest
-    with pytest.raises(InvalidReference, match=r"Found cycle in modelkit references: org/m:one -> org/m:two -> org/m:one"):
+    with pytest.raises(InvalidReference) as cycle:
         kit.pack(looping, tag="org/m:one", kitfile_text=CHILD_KITFILE.format(parent="org/m:two"))
+    assert str(cycle.value) == (
+        "Found cycle in modelkit references: org/m:one -> org/m:two -> org/m:one (through model.path); "
+        "point one model.path at a ModelKit that does not lead back"
+    )
     assert kit.get("org/m:one").digest == before  # nothing was stored or retagged
 
 
@@ -186,6 +194,11 @@ def test_pack_refuses_more_than_ten_parents_in_the_store(tmp_path: Path) -> None
     for i in range(1, MAX_PARENTS + 1):
         _publish(kit, tmp_path / f"k{i}", f"org/k:{i}", CHILD_KITFILE.format(parent=f"org/k:{i - 1}"), CHILD_FILES, push=False)
     (tmp_path / "k11").mkdir()
-    with pytest.raises(InvalidReference, match=r"reached maximum number of model references: org/k:11 -> org/k:10"):
+    with pytest.raises(InvalidReference) as too_long:
         kit.pack(tmp_path / "k11", tag="org/k:11", kitfile_text=CHILD_KITFILE.format(parent=f"org/k:{MAX_PARENTS}"))
+    chain = " -> ".join(f"org/k:{i}" for i in range(MAX_PARENTS + 1, -1, -1))
+    assert str(too_long.value) == (
+        f"reached maximum number of model references: {chain}; a chain through model.path may not be longer "
+        f"than {MAX_PARENTS}: re-pack a ModelKit in the chain with its model files instead of a reference"
+    )
     assert "org/k:11" not in {f"{i.repo}:{t}" for i in kit.list() for t in i.tags}

@@ -35,6 +35,12 @@ def test_required_signature_refuses_unsigned_pulls_and_unpacks(
         lab_server.kit.pack(project, tag=reference)
         lab_server.kit.push(reference)
     lab_server.kit.sign(signed, key=private)
+    # And a ModelKit only in the local store is "not signed" (nothing to check), not an error
+    local = "local-only/policy:v1"
+    lab_server.kit.pack(write_project(lab_server.root / f"policy-local-{secrets.token_hex(3)}"), tag=local)
+    answer = lab_server.request("GET", "signature", params={"reference": local, "key": f"{keys.name}/ec.pub"})
+    assert answer.status_code == 200 and answer.json()["signed"] is False, answer.text
+    assert "only in the local store" in answer.json()["message"]
     # Then nothing is required until the setting is saved
     assert lab_server.request("GET", "signature-settings").json() == {"requireSignature": False, "verifyKey": ""}
     # And requiring signatures without a key, or with a key outside the root, is refused

@@ -22,6 +22,7 @@ from ..api import (
     describe_verification,
     kitfile_text,
     layer_rows,
+    parse_reference,
     push_detail,
 )
 from ..errors import KitError, SignatureError
@@ -182,6 +183,9 @@ def signature(kit: Kit, reference: str, key: Path, stored: bool) -> dict[str, An
     An unsigned or badly signed ModelKit is an answer here, not an error; an unreachable registry or
     an unreadable key file still is.
     """
+    if parse_reference(reference)[0].is_local_only:  # an answer, not an error: the sidebar asks on every click
+        message = f"{reference} is only in the local store: signatures live in a registry, so there is none to check"
+        return {"reference": reference, "signed": False, "message": message}
     try:
         found = kit.verify(reference, key=key, provenance=True, stored=stored)
     except SignatureError as exc:

@@ -121,6 +121,9 @@ def test_tls_verify_false_really_skips_certificate_checks(
     with pytest.raises(UsageError) as unverified:
         run(ip, f"list {remote} --tls-verify=false")
     assert f"{tls_registry.registry} refused the credentials (401)" in str(unverified.value)
+    with pytest.raises(UsageError) as both:  # as in kit: --tls-verify=false wins over a CA bundle
+        run(ip, f"list {remote} --tls-cert {other_ca} --tls-verify=false")
+    assert f"{tls_registry.registry} refused the credentials (401)" in str(both.value)
     with pytest.raises(UsageError) as plain:
         run(ip, f"list {remote} --tls-verify=true")
     assert "speaks HTTPS but was called over plain HTTP" in str(plain.value)

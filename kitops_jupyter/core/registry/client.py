@@ -177,7 +177,8 @@ class RegistryClient:
         self.plain_http = self.options.use_plain_http(registry)
         self.base_url = f"{'http' if self.plain_http else 'https'}://{registry}"
         options = self.options
-        self._verify: bool | str = str(options.ca_bundle) if options.ca_bundle else options.tls_verify
+        # tls_verify=False skips verification even with a CA bundle (kit's --tls-verify=false does too)
+        self._verify: bool | str = (str(options.ca_bundle) if options.ca_bundle else True) if options.tls_verify else False
         self.session: requests.Session = _session(options)
         self.session.cert = options.client_certificate()
         if options.tls_verify is False:  # asked for explicitly: no warning on every request

@@ -14,10 +14,12 @@ from __future__ import annotations
 import builtins
 import functools
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from inspect import signature as _signature
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
 from .core import listing, packer, signing
 from .core import registry as reg
@@ -34,7 +36,7 @@ from .core.secrets import SecretFinding, excluded_reason, format_finding
 from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
-from .core.unpack import parse_filters, unpack_modelkit, unpack_transaction
+from .core.unpack import UnpackHow, parse_filters, unpack_modelkit, unpack_transaction
 from .errors import InvalidArgument, NotAModelKit, NotFound, SecretsFound
 
 if TYPE_CHECKING:
@@ -175,28 +177,31 @@ class Kit:
         ``findings`` list them, redacted) and nothing is written nor sent, unless ``allow_secrets=True``.
         Files the scan could not read are listed in the result's ``unscanned``.
         """
-        how = {
-            "tag": tag,
-            "kitfile_path": Path(kitfile) if kitfile else None,
-            "kitfile_text": kitfile_text,
-            "compression": compression,
-            "progress": progress,
-            "warn": warn,
-            "cache": cache,
-            "use_model_pack": use_model_pack,
-            "allow_secrets": allow_secrets,
-        }
+        pack = functools.partial(
+            packer.pack,
+            Path(directory),
+            self.store,
+            tag=tag,
+            kitfile_path=Path(kitfile) if kitfile else None,
+            kitfile_text=kitfile_text,
+            compression=compression,
+            progress=progress,
+            warn=warn,
+            cache=cache,
+            use_model_pack=use_model_pack,
+            allow_secrets=allow_secrets,
+        )
         if not push:
-            return packer.pack(Path(directory), self.store, **how)  # type: ignore[arg-type]
+            return pack()
         ref = _push_target(tag)
         with reg.RegistryClient(ref.registry, self.network) as client:
             streaming = reg.StreamingPush(client, ref.repository, f"pack --push {ref}")
-            result = packer.pack(Path(directory), self.store, layer_sink=streaming.open, **how)  # type: ignore[arg-type]
+            result = pack(layer_sink=streaming.open)
         assert tag is not None
         result.pushed = reg.push(self.store, tag, options=self.network, progress=progress)
         return result
 
-    def list(self, repository: str | None = None) -> list[listing.ModelInfo]:
+    def list_modelkits(self, repository: str | None = None) -> builtins.list[listing.ModelInfo]:
         """Local ModelKits sorted like ``kit list``, or the tagged ModelKits of a remote repository.
 
         Render with ``listing.list_table`` / ``listing.list_json``.
@@ -258,6 +263,15 @@ class Kit:
     def info(self, reference: str, *, remote: bool = False) -> Kitfile:
         """The Kitfile of a ModelKit (``kit info``)."""
         return (self._remote(reference) if remote else self.get(reference)).kitfile
+
+    @overload
+    def diff(self, first: str, second: str, *, data: Literal[False] = False) -> listing.ManifestDiff: ...
+
+    @overload
+    def diff(self, first: str, second: str, *, data: Literal[True]) -> DataDiff: ...
+
+    @overload
+    def diff(self, first: str, second: str, *, data: bool) -> listing.ManifestDiff | DataDiff: ...
 
     def diff(self, first: str, second: str, *, data: bool = False) -> listing.ManifestDiff | DataDiff:
         """Compare two ModelKits by layers and annotations; ``local://`` / ``remote://`` pick the side.
@@ -364,28 +378,15 @@ class Kit:
             with unpack_transaction(
                 Path(directory), overwrite=overwrite, ignore_existing=ignore_existing
             ) as txn:
-                how: dict[str, Any] = {
-                    "overwrite": overwrite,
-                    "ignore_existing": ignore_existing,
-                    "progress": progress,
-                    "transaction": txn,
-                }
+                how = UnpackHow(overwrite, ignore_existing, progress, txn)
                 reg.unpack_parents(
-                    found.reference,
-                    found.kitfile,
-                    Path(directory),
-                    parsed,
-                    store=self.store,
+                    found.reference, found.kitfile, Path(directory), parsed, how, store=self.store,
                     options=self.network,
-                    **how,
                 )
                 unpack_modelkit(
-                    found.manifest,
-                    found.kitfile,
-                    lambda d: self.store.open_blob(d.digest),
-                    Path(directory),
-                    filters=parsed,
-                    **how,
+                    found.manifest, found.kitfile, lambda d: self.store.open_blob(d.digest), Path(directory),
+                    filters=parsed, overwrite=overwrite, ignore_existing=ignore_existing, progress=progress,
+                    transaction=txn,
                 )
         return found
 
@@ -606,6 +607,11 @@ class Kit:
             )
         signing.verify_modelkit(ref, signing.load_public_key(public), options=self.network, digest=digest)
 
+    def list(self, repository: str | None = None) -> builtins.list[listing.ModelInfo]:
+        """Deprecated name of :meth:`list_modelkits` (it shadowed the builtin ``list``)."""
+        warnings.warn("Kit.list is deprecated; use Kit.list_modelkits", DeprecationWarning, stacklevel=3)
+        return self.list_modelkits(repository)
+
 
 def _password(ask: AskPassword | None, what: str) -> bytes:
     """``$COSIGN_PASSWORD`` when set (even empty, as cosign reads it), else ``ask()``."""
@@ -710,36 +716,44 @@ def default_kit() -> Kit:
     return _default
 
 
-def _delegate(name: str) -> Any:
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return getattr(default_kit(), name)(*args, **kwargs)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
-    call.__name__ = name
-    call.__doc__ = getattr(Kit, name).__doc__
+
+def _delegate(method: Callable[Concatenate[Kit, _P], _R]) -> Callable[_P, _R]:
+    """``method`` as a module-level function on :func:`default_kit`, with the method's signature."""
+
+    def call(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return method(default_kit(), *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = method.__name__
+    call.__doc__ = method.__doc__
+    signature = _signature(method)  # for help() and completion: the method's, without ``self``
+    call.__signature__ = signature.replace(parameters=builtins.list(signature.parameters.values())[1:])  # type: ignore[attr-defined]
     return call
 
 
-init = _delegate("init")
-pack = _delegate("pack")
-list_modelkits = _delegate("list")
-inspect = _delegate("inspect")
-referrers = _delegate("referrers")
-info = _delegate("info")
-diff = _delegate("diff")
-unpack = _delegate("unpack")
-tag = _delegate("tag")
-remove = _delegate("remove")
-push = _delegate("push")
-pull = _delegate("pull")
-login = _delegate("login")
-logout = _delegate("logout")
-load_dataset = _delegate("load_dataset")
-registry_settings = _delegate("registry_settings")
-save_registry_settings = _delegate("save_registry_settings")
-forget_registry_settings = _delegate("forget_registry_settings")
-sign = _delegate("sign")
-verify = _delegate("verify")
-generate_key_pair = _delegate("generate_key_pair")
+init = _delegate(Kit.init)
+pack = _delegate(Kit.pack)
+list_modelkits = _delegate(Kit.list_modelkits)
+inspect = _delegate(Kit.inspect)
+referrers = _delegate(Kit.referrers)
+info = _delegate(Kit.info)
+diff = _delegate(Kit.diff)
+unpack = _delegate(Kit.unpack)
+tag = _delegate(Kit.tag)
+remove = _delegate(Kit.remove)
+push = _delegate(Kit.push)
+pull = _delegate(Kit.pull)
+login = _delegate(Kit.login)
+logout = _delegate(Kit.logout)
+load_dataset = _delegate(Kit.load_dataset)
+registry_settings = _delegate(Kit.registry_settings)
+save_registry_settings = _delegate(Kit.save_registry_settings)
+forget_registry_settings = _delegate(Kit.forget_registry_settings)
+sign = _delegate(Kit.sign)
+verify = _delegate(Kit.verify)
+generate_key_pair = _delegate(Kit.generate_key_pair)
 
 def __getattr__(name: str) -> Any:
     """``DataDiff`` and ``KitFileSystem`` import on first use (fsspec costs a fresh kernel ~0.1 s)."""

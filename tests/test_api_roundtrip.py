@@ -108,7 +108,7 @@ def test_unpack_refuses_to_overwrite_then_overwrites_on_request(project: Path, t
 def test_list_tag_remove(project: Path) -> None:
     kit = Kit()
     packed = kit.pack(project, tag="demo/clf:v1,latest")
-    rows = kit.list()
+    rows = kit.list_modelkits()
     assert [(r.repo, sorted(r.tags)) for r in rows] == [("demo/clf", ["latest", "v1"])]
     kit.tag("demo/clf:v1", "other/name:v9")
     assert kit.get("other/name:v9").digest == packed.digest
@@ -134,7 +134,7 @@ def test_push_pull_unpack_and_load_through_registry(
     assert pushed.digest == packed.digest
 
     consumer = Kit(tmp_path / "consumer")
-    assert [r.digest for r in consumer.list(f"{registry.registry}/{repo_name}")] == [packed.digest]
+    assert [r.digest for r in consumer.list_modelkits(f"{registry.registry}/{repo_name}")] == [packed.digest]
     assert consumer.inspect(remote, remote=True).kitfile.package.name == "demo"
 
     # Loading a dataset fetches only that dataset's layer into the store.

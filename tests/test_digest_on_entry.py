@@ -46,7 +46,7 @@ def test_pull_refuses_a_corrupted_layer(fault_proxy: FaultProxy, repo_name: str,
         kit.pull(ref)
     assert fault.times < 100  # the corrupted answer was served
     assert _left(kit.home, layers["model"]) == []
-    assert kit.list() == []
+    assert kit.list_modelkits() == []
 
 
 def test_remote_unpack_refuses_a_corrupted_layer(

@@ -37,7 +37,7 @@ import json, sys
 from kitops_jupyter import api
 kit = api.Kit(home=sys.argv[1])
 pushed = kit.push("test/model:v1", sys.argv[2])
-listed = kit.list(sys.argv[2].rsplit(":", 1)[0])
+listed = kit.list_modelkits(sys.argv[2].rsplit(":", 1)[0])
 print(json.dumps({"pushed": pushed.digest, "listed": [m.digest for m in listed],
                   "modules": sorted(sys.modules)}))
 """

@@ -87,7 +87,7 @@ def test_sidebar_lists_details_pushes_and_pulls(
     expect(pushed).to_contain_text("blobs uploaded")
     expect(pushed).to_contain_text("0 already in the registry")
     expect(sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')).to_be_visible()
-    assert [info.tags for info in lab_server.kit.list(f"{registry.registry}/{repo_name}")] == [["v1"]]
+    assert [info.tags for info in lab_server.kit.list_modelkits(f"{registry.registry}/{repo_name}")] == [["v1"]]
     # When Remove is pressed, JupyterLab asks first; Cancel keeps it
     action(sidebar, "remove")
     confirm_remove(lab_page, "Cancel")

@@ -60,8 +60,8 @@ def test_pack_list_and_unpack_agree_with_live_kit(tmp_path: Path, name: str) -> 
     assert ours.manifest.config.digest == theirs["config"]["digest"]
 
     for argv, ours_text in (
-        (["kit", "list"], listing.list_table(ours_kit.list())),
-        (["kit", "list", "--format", "json"], listing.list_json(ours_kit.list())),
+        (["kit", "list"], listing.list_table(ours_kit.list_modelkits())),
+        (["kit", "list", "--format", "json"], listing.list_json(ours_kit.list_modelkits())),
     ):
         listed = live.run(argv, tmp_path / "our-home", tmp_path)
         assert listed["rc"] == 0, listed["stderr"]

@@ -82,7 +82,7 @@ def test_pack_compression_refuses_an_unknown_name(ip: InteractiveShell, tmp_path
         "%kit pack: argument --compression: invalid choice: 'lz4' (choose from 'none', 'gzip', 'gzip-fastest', "
         "'zstd') (see %kit pack --help)"
     )
-    assert api.Kit().list() == []
+    assert api.Kit().list_modelkits() == []
 
 
 @pytest.mark.parametrize("value", ["0", "-1", "x"])

@@ -124,12 +124,12 @@ def test_stop_button_during_a_pull_leaves_no_partial_modelkit(
         assert reply["parent_header"]["msg_id"] == msg_id
         assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "KeyboardInterrupt"
         # the throttled pull needs ~12 s; an error reply means the stop button ended it, not completion
-        assert api.Kit(kitops_home).list() == []  # no ModelKit, no tag
+        assert api.Kit(kitops_home).list_modelkits() == []  # no ModelKit, no tag
         assert _blobs_match_their_names(kitops_home)  # nothing half-written among the blobs
         fault_proxy.throttle = None
         again = k.execute(f"%kit pull {slow_ref}")
     assert again.ok, again.text
-    assert [info.tags for info in api.Kit(kitops_home).list()] == [["v1"]]
+    assert [info.tags for info in api.Kit(kitops_home).list_modelkits()] == [["v1"]]
 
 
 def test_progress_in_a_kernel_without_widgets_is_text_with_a_summary_line(tmp_path: Path) -> None:

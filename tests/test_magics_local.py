@@ -72,7 +72,7 @@ def test_list_renders_kits_table(ip: InteractiveShell, tmp_path: Path) -> None:
     run(ip, "pack ctx -t team/tiny:v1")
     listed = run(ip, "list")
     assert isinstance(listed, ModelKitList)
-    assert repr(listed) == listing.list_table(api.Kit().list()).rstrip("\n")
+    assert repr(listed) == listing.list_table(api.Kit().list_modelkits()).rstrip("\n")
     assert "<table>" in listed._repr_html_() and "team/tiny" in listed._repr_html_()
     assert json.loads(repr(run(ip, "list --format json")))[0]["repo"] == "team/tiny"
 

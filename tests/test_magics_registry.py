@@ -34,7 +34,7 @@ def run(ip: InteractiveShell, line: str) -> Any:
 
 
 def _store_is_empty(home: Path) -> bool:
-    return api.Kit(home).list() == []
+    return api.Kit(home).list_modelkits() == []
 
 
 def test_push_pull_and_remote_verbs(

@@ -80,7 +80,7 @@ def test_generate_sign_verify_and_require_signature(
         run(ip, f"unpack {unsigned} -d out")
     with pytest.raises(UsageError, match="is not signed"):
         run(ip, f"load {unsigned} --dataset train")
-    assert api.Kit(kitops_home).list() == [] and not (tmp_path / "out").exists()
+    assert api.Kit(kitops_home).list_modelkits() == [] and not (tmp_path / "out").exists()
     assert run(ip, f"pull {signed}").digest == api.Kit(kitops_home).inspect(signed).digest
 
 

@@ -84,7 +84,7 @@ def test_mcp_layer_round_trip_and_filter(registry: RegistryServer, repo_name: st
     source = api.Kit(tmp_path / "src")
     packed = source.pack(context, tag=ref)
     source.push(ref)
-    [listed] = source.list(f"{registry.registry}/{repo_name}")
+    [listed] = source.list_modelkits(f"{registry.registry}/{repo_name}")
     assert listed.digest == packed.digest
     # Straight from the registry, only the MCP server layer.
     api.Kit(tmp_path / "remote").unpack(ref, tmp_path / "only-mcp", filters=["mcpservers"])

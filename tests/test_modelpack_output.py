@@ -107,7 +107,7 @@ def test_model_pack_round_trip_through_a_registry(
     source.push(ref)
     remote = source.inspect(ref, remote=True)
     assert remote.digest == packed.digest and remote.manifest.kind == "modelpack"
-    [listed] = source.list(f"{registry.registry}/{repo_name}")
+    [listed] = source.list_modelkits(f"{registry.registry}/{repo_name}")
     assert listed.digest == packed.digest
     target = api.Kit(tmp_path / "dst")
     pulled = target.pull(ref)

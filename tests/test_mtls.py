@@ -30,7 +30,7 @@ def test_push_pull_list_with_a_client_certificate(
     digest, _ = make_modelkit(LocalStore(tmp_path / "src"))
     source.tag("test/model:v1", ref)
     assert source.push(ref).digest == digest
-    assert [m.digest for m in source.list(f"{mtls_registry.registry}/{repo_name}")] == [digest]
+    assert [m.digest for m in source.list_modelkits(f"{mtls_registry.registry}/{repo_name}")] == [digest]
     assert _kit(tmp_path / "dst", mtls_registry, client_cert=cert, client_key=key).pull(ref).digest == digest
 
     with pytest.raises(RegistryUnreachable, match=r"asks for a client certificate.*client_cert=PEM"):
@@ -62,4 +62,4 @@ def test_client_certificate_from_env_and_magics(
         assert pushed.digest == digest
     monkeypatch.setenv("KITOPS_CLIENT_CERT", str(cert))
     monkeypatch.setenv("KITOPS_CLIENT_KEY", str(key))
-    assert [m.digest for m in _kit(tmp_path / "env", mtls_registry).list(ref.rsplit(":", 1)[0])] == [digest]
+    assert [m.digest for m in _kit(tmp_path / "env", mtls_registry).list_modelkits(ref.rsplit(":", 1)[0])] == [digest]

@@ -319,7 +319,7 @@ def test_nothing_ticked_is_refused_and_nothing_is_packed(panel: KitPanel, kitops
     panel.wait()
     assert not panel.result.ok
     assert "nothing is ticked" in panel.result.text
-    assert api.Kit().list() == []
+    assert api.Kit().list_modelkits() == []
 
 
 def test_push_to_another_reference_and_unpack_with_overwrite(
@@ -334,7 +334,7 @@ def test_push_to_another_reference_and_unpack_with_overwrite(
     panel.wait()
     assert panel.result.ok and panel.result.text.startswith(f"Pushed {elsewhere} "), panel.result.text
     assert "blobs uploaded" in panel.result.text and "already in the registry" in panel.result.text
-    assert [info.tags for info in api.Kit().list(f"{registry.registry}/{repo_name}-copy")] == [["v2"]]
+    assert [info.tags for info in api.Kit().list_modelkits(f"{registry.registry}/{repo_name}-copy")] == [["v2"]]
     panel.unpack_dir.value = "out"
     panel.buttons["Unpack"].click()
     panel.wait()

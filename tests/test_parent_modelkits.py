@@ -201,4 +201,4 @@ def test_pack_refuses_more_than_ten_parents_in_the_store(tmp_path: Path) -> None
         f"reached maximum number of model references: {chain}; a chain through model.path may not be longer "
         f"than {MAX_PARENTS}: re-pack a ModelKit in the chain with its model files instead of a reference"
     )
-    assert "org/k:11" not in {f"{i.repo}:{t}" for i in kit.list() for t in i.tags}
+    assert "org/k:11" not in {f"{i.repo}:{t}" for i in kit.list_modelkits() for t in i.tags}

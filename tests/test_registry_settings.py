@@ -50,10 +50,10 @@ def test_saved_protocol_is_used_for_the_registry(registry: RegistryServer, tmp_p
     kit = Kit(home=tmp_path / "home", network=NetworkOptions(retry=FAST))
     kit.save_registry_settings(registry.registry, plain_http=False)
     with pytest.raises(RegistryUnreachable, match="does not speak HTTPS"):
-        kit.list(f"{registry.registry}/nothing/here")
+        kit.list_modelkits(f"{registry.registry}/nothing/here")
     kit.save_registry_settings(registry.registry, plain_http=True)
     with pytest.raises(NotFound, match="NAME_UNKNOWN"):  # the registry itself answered over HTTP
-        kit.list(f"{registry.registry}/nothing/here")
+        kit.list_modelkits(f"{registry.registry}/nothing/here")
 
 
 def test_bad_settings_are_refused_with_what_to_do(tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ def test_api_pack_refuses_secrets_and_writes_nothing(tmp_path: Path) -> None:
     assert "pack stopped: 5 possible secret(s)" in message and "allow_secrets=True" in message
     for secret in (AWS_ID, AWS_SECRET, GH_TOKEN, "b3BlbnNzaC1rZXktdjEAAAAA"):
         assert secret not in message and secret not in repr(found.details)
-    assert kit.list() == []
+    assert kit.list_modelkits() == []
     assert not list((tmp_path / "home" / "storage" / "blobs").rglob("sha256/*"))  # no layer was written
 
 

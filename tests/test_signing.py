@@ -320,7 +320,7 @@ def test_signature_tags_are_not_listed_as_modelkits(
     kit.sign(ref, key=keypair[0], provenance=True)
     tags = requests.get(f"http://{registry.registry}/v2/{repo_name}/tags/list", timeout=10).json()["tags"]
     assert len(tags) == 3  # v1, .sig, .att
-    assert [m.tags for m in kit.list(f"{registry.registry}/{repo_name}")] == [["v1"]]
+    assert [m.tags for m in kit.list_modelkits(f"{registry.registry}/{repo_name}")] == [["v1"]]
     digest = kit.inspect(ref, remote=True).digest
     diff = kit.diff(ref, f"{registry.registry}/{repo_name}:{cf.signature_tag(digest)}")
     assert not diff.identical and not diff.shared

@@ -247,7 +247,7 @@ def test_list_shows_the_rest_and_names_a_modelkit_with_a_damaged_config(tmp_path
     config = store.blob_path(broken.config.digest)
     os.chmod(config, 0o600)
     config.write_bytes(b"{" + config.read_bytes()[1:-1] + b"!")  # same size, wrong bytes
-    rows = api.Kit(store.home).list()
+    rows = api.Kit(store.home).list_modelkits()
     assert [(r.repo, r.model_name) for r in rows] == [
         ("bad/one", "<damaged>"),
         ("good/one", "good-one"),
@@ -255,7 +255,7 @@ def test_list_shows_the_rest_and_names_a_modelkit_with_a_damaged_config(tmp_path
     ]
     assert rows[0].problem.startswith("bad/one:v1: blob ")
     assert "does not match its digest" in rows[0].problem
-    again = api.Kit(store.home).list()  # the damaged config was removed: now it is missing
+    again = api.Kit(store.home).list_modelkits()  # the damaged config was removed: now it is missing
     assert [r.model_name for r in again] == ["<damaged>", "good-one", "good-two"]
     assert "pull the ModelKit again" in again[0].problem
 
@@ -265,7 +265,7 @@ def test_list_names_a_modelkit_whose_manifest_is_missing(tmp_path: Path) -> None
     digest, _ = make_modelkit(store, "localhost/bad/one")
     make_modelkit(store, "localhost/good/one", model=b"w")
     os.unlink(store.blob_path(digest))
-    rows = api.Kit(store.home).list()
+    rows = api.Kit(store.home).list_modelkits()
     assert [r.model_name for r in rows] == ["<damaged>", "test-model"]
     assert rows[0].problem.startswith(f"bad/one:v1: blob {digest} is not in local storage")
 

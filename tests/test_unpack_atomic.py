@@ -294,6 +294,6 @@ def test_packing_into_a_full_store_is_a_kit_error_and_lists_nothing(tmp_path: Pa
         kit = api.Kit(tmp_path / "small" / "home")
         with pytest.raises(PackError, match="free some disk space"):
             kit.pack(project, tag="atomic/full:v1")
-        assert kit.list() == []
+        assert kit.list_modelkits() == []
         leftovers = [p for p in (tmp_path / "small").rglob("*") if p.is_file() and p.stat().st_size]
         assert leftovers == []

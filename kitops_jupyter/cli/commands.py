@@ -75,7 +75,7 @@ def pack(s: Session, args: argparse.Namespace) -> None:
 
 
 def list_(s: Session, args: argparse.Namespace) -> None:
-    infos = s.kit().list(args.repository)
+    infos = s.kit().list_modelkits(args.repository)
     if args.repository:  # kit shows a remote listing's repository without its registry
         infos = [replace(info, repo=info.repo.partition("/")[2] or info.repo) for info in infos]
     s.console.data(api.format_list(infos, args.format))

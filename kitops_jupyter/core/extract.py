@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "STAGING_PREFIX",
     "OpenBlob",
+    "UnpackHow",
     "UnpackTransaction",
     "unpack_layers",
     "unpack_transaction",
@@ -130,6 +131,16 @@ def unpack_transaction(
             ) from exc
         raise
     txn.commit()
+
+
+@dataclass(frozen=True)
+class UnpackHow:
+    """How an unpack writes, passed along to the parents' unpacks: existing files, progress, transaction."""
+
+    overwrite: bool = False
+    ignore_existing: bool = False
+    progress: ProgressCallback | None = None
+    transaction: UnpackTransaction | None = None
 
 
 class UnpackTransaction:

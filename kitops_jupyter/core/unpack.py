@@ -23,7 +23,7 @@ from ..errors import (
     UnsafeArchive,
 )
 from . import mediatypes
-from .extract import STAGING_PREFIX, OpenBlob, UnpackTransaction, unpack_layers, unpack_transaction
+from .extract import STAGING_PREFIX, OpenBlob, UnpackHow, UnpackTransaction, unpack_layers, unpack_transaction
 from .kitfile import Kitfile, LayerInfo, dump_kitfile
 from .layerplan import PlannedLayer
 from .manifest import Descriptor, Manifest
@@ -37,6 +37,7 @@ __all__ = [
     "Filter",
     "OpenBlob",
     "PlannedLayer",
+    "UnpackHow",
     "UnpackTransaction",
     "parse_filters",
     "plan_unpack",

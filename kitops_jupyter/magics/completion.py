@@ -127,7 +127,7 @@ class KitCompleter:
         from ..api import Kit
 
         try:
-            infos = Kit().list()
+            infos = Kit().list_modelkits()
         except Exception:  # a broken store must not break completion
             return []
         return [f"{info.repo}:{tag}" for info in infos for tag in info.tags if info.repo != "<none>"]

@@ -119,7 +119,7 @@ def pack_directory(
 def list_(ctx: Context, args: argparse.Namespace) -> ModelKitList:
     """``kit list [REPOSITORY]``: local ModelKits, or the tags of a remote repository."""
     repository = ctx.qualify(args.repository) if args.repository else None
-    result = ModelKitList(ctx.kit(args).list(repository), args.format)
+    result = ModelKitList(ctx.kit(args).list_modelkits(repository), args.format)
     result.text()  # a bad --format template fails here, as one line, not later when the cell displays it
     return result
 

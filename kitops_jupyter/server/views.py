@@ -33,7 +33,7 @@ NONE = "<none>"
 def modelkit_rows(kit: Kit) -> list[dict[str, Any]]:
     """One row per local tag (one row for an untagged ModelKit), in ``kit list`` order."""
     rows = []
-    for info in kit.list():
+    for info in kit.list_modelkits():
         created = _created_of(kit, info.digest)
         rows += [_row(info, tag, created) for tag in info.tags or [""]]
     return rows

@@ -29,7 +29,7 @@ from .transfer import remote_manifest, remote_reference
 if TYPE_CHECKING:
     from ..kitfile import Kitfile
     from ..store import LocalStore
-    from ..unpack import Filter, PlannedLayer, UnpackTransaction
+    from ..unpack import Filter, PlannedLayer, UnpackHow, UnpackTransaction
 
 __all__ = [
     "RemoteModelKit",
@@ -168,7 +168,7 @@ def remote_unpack(
     ModelKits (``model.path`` references) are unpacked first, from ``store`` when it holds them.
     All or nothing (within ``transaction`` if given). Returns the layers of this ModelKit unpacked.
     """
-    from ..unpack import parse_filters, plan_unpack, unpack_transaction, write_unpacked_kitfile
+    from ..unpack import UnpackHow, parse_filters, plan_unpack, unpack_transaction, write_unpacked_kitfile
 
     if overwrite and ignore_existing:
         raise InvalidArgument("overwrite and ignore_existing contradict each other; choose one")
@@ -186,10 +186,8 @@ def remote_unpack(
             Path(target), overwrite=overwrite, ignore_existing=ignore_existing, outer=transaction
         ) as txn:
             if parents:
-                how = {"overwrite": overwrite, "ignore_existing": ignore_existing, "progress": progress}
-                unpack_parents(
-                    ref, kit.kitfile, Path(target), parsed, store=store, options=options, transaction=txn, **how
-                )
+                how = UnpackHow(overwrite, ignore_existing, progress, txn)
+                unpack_parents(ref, kit.kitfile, Path(target), parsed, how, store=store, options=options)
             txn.extract(plan, open_blob, progress)
             write_unpacked_kitfile(kit.kitfile, Path(target), parsed, overwrite=overwrite, transaction=txn)
     return plan
@@ -200,16 +198,16 @@ def unpack_parents(
     kitfile: Kitfile,
     target: Path,
     filters: list[Filter],
+    how: UnpackHow,
     *,
     store: LocalStore | None = None,
     options: RegistryOptions | None = None,
-    **how: Any,
 ) -> list[Reference]:
     """Unpack the model of every parent ModelKit of ``child``, farthest first (docs/format.md §4.2, #840).
 
     Only when ``filters`` select the model. Each parent comes from ``store`` if it is there, else
-    straight from its registry (model layers only). ``how``: overwrite, ignore_existing, progress,
-    transaction (the caller's :class:`~..unpack.UnpackTransaction`, so a failure undoes the parents too).
+    straight from its registry (model layers only), as ``how`` says; ``how.transaction`` is the caller's
+    :class:`~..unpack.UnpackTransaction`, so a failure undoes the parents too.
     """
     if not selects_model(filters):
         return []
@@ -234,7 +232,7 @@ def _unpack_parent_model(
     target: Path,
     store: LocalStore | None,
     options: RegistryOptions | None,
-    how: dict[str, Any],
+    how: UnpackHow,
 ) -> None:
     from ..unpack import unpack_modelkit
 
@@ -244,7 +242,12 @@ def _unpack_parent_model(
             pins.add(d.digest for d in manifest.blob_descriptors())
             kitfile = local.read_kitfile(manifest)
             unpack_modelkit(
-                manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY, **how
+                manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY,
+                overwrite=how.overwrite, ignore_existing=how.ignore_existing, progress=how.progress,
+                transaction=how.transaction,
             )
     else:
-        remote_unpack(ref, target, filters=["model"], options=options, parents=False, **how)
+        remote_unpack(
+            ref, target, filters=["model"], options=options, parents=False, overwrite=how.overwrite,
+            ignore_existing=how.ignore_existing, progress=how.progress, transaction=how.transaction,
+        )

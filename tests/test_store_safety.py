@@ -229,7 +229,7 @@ def test_kitops_home_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     project = tmp_path / "p"
     project.mkdir()
     (project / "Kitfile").write_text("manifestVersion: 1.0.0\npackage:\n  name: p\n")
-    for call in (kit.list, lambda: kit.pack(project, tag="a/b:v1"), lambda: kit.get("a/b:v1")):
+    for call in (kit.list_modelkits, lambda: kit.pack(project, tag="a/b:v1"), lambda: kit.get("a/b:v1")):
         with pytest.raises(
             StoreError, match=f"KITOPS_HOME {home} is a file, not a directory; set KITOPS_HOME"
         ):

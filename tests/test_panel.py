@@ -305,8 +305,10 @@ def test_default_namespace_is_the_ipython_user_namespace(
 
 
 def test_fields_hold_real_defaults_or_nothing(panel: KitPanel) -> None:
-    # Name is the folder's name as a value (it is what gets packed); nothing else pretends to be set
+    # Name is the folder's name as a value when no notebook is found (it is what gets packed); nothing
+    # else pretends to be set
     assert panel.name.value == "work" and panel.name.placeholder == ""
+    assert not panel.notebook.value and panel.notebook.disabled and "notebook=PATH" in panel.notebook.description
     assert (panel.version.value, panel.version.placeholder) == ("", "")
     assert panel.license.value == "" and panel.license.placeholder == "SPDX id"
     assert panel.load_variable.value == "df" and panel.load_variable.placeholder == ""
@@ -397,20 +399,46 @@ def test_pack_stops_on_secrets_and_offers_pack_anyway(panel: KitPanel) -> None:
 
 
 def test_preview_is_the_kitfile_the_magic_builds_for_the_same_choices(
-    panel: KitPanel, namespace: dict[str, object], tmp_path: Path
+    namespace: dict[str, object], tmp_path: Path, kitops_home: Path
 ) -> None:
+    """Same defaults as ``%kit pack --from-kernel``: the notebook is included and names the package."""
     from kitops_jupyter.capture.kitfile_builder import build_kitfile_from_kernel
 
+    work = tmp_path / "work"
+    work.mkdir()
+    notebook = work / "churn-study.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "print(1)", "metadata": {},
+        "execution_count": 3, "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}]}],
+        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    namespace["__session__"] = str(notebook)  # where ipykernel puts the notebook's path
+    panel = KitPanel(namespace, directory=work)
+    assert panel.name.value == "churn-study" and panel.notebook.value  # not "work", the folder
     panel.dataframe_boxes["train"].value = True
     panel.model_boxes["clf"].value = True
     panel.requirements.value = False
-    panel.name.value, panel.version.value = "churn", "2.0.0"
-    built = build_kitfile_from_kernel(
-        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"],
-        include_requirements=False, package={"name": "churn", "version": "2.0.0"},
+    built = build_kitfile_from_kernel(  # what the magic passes for --dataset train --model clf
+        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"], notebook=notebook,
+        include_requirements=False, package={},
     )  # fmt: skip
     preview = panel.kitfile_text.split("\n", 1)[1]  # after the "# Preview" comment line
     assert preview == built.kitfile_text
+    assert "name: churn-study" in preview and "path: notebooks/churn-study.ipynb" in preview
+    panel.version.value = "2.0.0"
+    built = build_kitfile_from_kernel(
+        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"], notebook=notebook,
+        include_requirements=False, package={"version": "2.0.0"},
+    )  # fmt: skip
+    assert panel.kitfile_text.split("\n", 1)[1] == built.kitfile_text
+
+    panel.reference.value = "panel/with-notebook:v1"
+    panel.buttons["Pack"].click()
+    panel.wait()
+    assert panel.result.ok, panel.result.text
+    packed = api.Kit().get("panel/with-notebook:v1").kitfile
+    assert packed.package.name == "churn-study"
+    assert [c.path for c in packed.code] == ["notebooks/churn-study.ipynb"]
+    panel.notebook.value = False  # unticked: left out, as with --no-notebook
+    assert "notebooks/" not in panel.kitfile_text
 
 
 def test_an_edited_kitfile_is_what_gets_packed(panel: KitPanel, kitops_home: Path) -> None:
@@ -429,3 +457,31 @@ def test_an_edited_kitfile_is_what_gets_packed(panel: KitPanel, kitops_home: Pat
     panel.kitfile_view.value = "edited again"
     panel.kitfile_reset.click()
     assert panel.kitfile_view.value == panel.kitfile_text and not panel.kitfile_edited
+
+
+PANEL_AND_MAGIC = [
+    "import numpy as np, pandas as pd\nfrom sklearn.linear_model import LogisticRegression\n"
+    "train = pd.DataFrame({'x': np.arange(20.0), 'y': np.arange(20) % 2})\n"
+    "clf = LogisticRegression().fit(train[['x']], train['y'])",
+    "%load_ext kitops_jupyter",
+    "%kit init --from-kernel --dataset train --model clf --no-requirements",
+    "import json\nfrom kitops_jupyter.panel import KitPanel\np = KitPanel(globals())\n"
+    "p.dataframe_boxes['train'].value = p.model_boxes['clf'].value = True\np.requirements.value = False\n"
+    "print(json.dumps({'name': p.name.value, 'preview': p.kitfile_text.split('\\n', 1)[1],\n"
+    "                  'magic': open('modelkit/Kitfile').read()}))",
+]
+
+
+@pytest.mark.timeout(300)
+def test_real_kernel_panel_and_magic_give_one_kitfile(tmp_path: Path) -> None:
+    """In a kernel started as jupyter_server starts it, the panel finds the notebook the magic finds."""
+    from tests.test_capture_notebook import make_notebook, run_notebook
+
+    path = make_notebook(tmp_path / "churn.ipynb", PANEL_AND_MAGIC)
+    nb = run_notebook(path, env={"JPY_SESSION_NAME": str(path)})
+    seen = json.loads(nb.cells[4].outputs[0]["text"])
+    assert seen["name"] == "churn"
+    assert seen["preview"] == seen["magic"]
+    magic = yaml.safe_load(seen["magic"])
+    assert magic["package"]["name"] == "churn"
+    assert [c["path"] for c in magic["code"]] == ["notebooks/churn.ipynb"]

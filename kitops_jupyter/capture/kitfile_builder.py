@@ -27,7 +27,16 @@ from .models import ModelFile, find_models, framework_of, save_model
 from .notebook import strip_notebook
 from .requirements import requirements_txt, unpackaged_modules
 
-__all__ = ["KernelCapture", "build_kitfile_from_kernel"]
+__all__ = [
+    "NOTEBOOK_DESCRIPTION",
+    "REQUIREMENTS_DESCRIPTION",
+    "KernelCapture",
+    "build_kitfile_from_kernel",
+    "notebook_entry_path",
+]
+
+NOTEBOOK_DESCRIPTION = "the notebook, outputs stripped"
+REQUIREMENTS_DESCRIPTION = "Python distributions imported"
 
 
 @dataclass
@@ -171,7 +180,7 @@ def _code_entries(
 ) -> list[kf.CodeEntry]:
     entries = []
     if notebook is not None:
-        dest = workdir / "notebooks" / f"{file_stem(Path(notebook).stem, 'notebook')}.ipynb"
+        dest = workdir / notebook_entry_path(notebook)
         if dest.resolve() == Path(notebook).resolve():
             raise InvalidArgument(
                 f"the notebook {notebook} is where its stripped copy would go; "
@@ -179,9 +188,9 @@ def _code_entries(
             )
         strip_notebook(Path(notebook), dest)
         written.append(dest)
-        entries.append(_code(_rel(workdir, dest), "the notebook, outputs stripped"))
+        entries.append(_code(_rel(workdir, dest), NOTEBOOK_DESCRIPTION))
     if include_requirements:
-        entries.append(_code(_write_requirements(workdir, modules, written), "Python distributions imported"))
+        entries.append(_code(_write_requirements(workdir, modules, written), REQUIREMENTS_DESCRIPTION))
         local = unpackaged_modules(modules)
         if local:
             listed = ", ".join(f"{name} ({path})" for name, path in local.items())
@@ -189,6 +198,11 @@ def _code_entries(
                 f"imported modules not from any installed distribution: {listed}; add them as code"
             )
     return entries
+
+
+def notebook_entry_path(notebook: Path | str) -> str:
+    """Where the stripped copy of ``notebook`` goes, relative to the capture directory."""
+    return f"notebooks/{file_stem(Path(notebook).stem, 'notebook')}.ipynb"
 
 
 def _write_requirements(

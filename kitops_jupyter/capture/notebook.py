@@ -36,6 +36,7 @@ from . import atomic_target
 __all__ = [
     "NOT_FOUND_HINT",
     "find_notebook_path",
+    "kernel_notebook",
     "notebook_path_candidates",
     "require_notebook_path",
     "running_servers",
@@ -111,6 +112,21 @@ def find_notebook_path(
     if kernel_id is None or servers_info is None:
         return None
     return _from_servers(kernel_id, servers_info, fetch_sessions or _fetch_sessions)
+
+
+def kernel_notebook(namespace: Mapping[str, object]) -> Path | None:
+    """The notebook the current kernel runs, or None: one lookup for the ``%kit`` magics and the panel,
+    so both include (and name the package after) the same notebook."""
+    return find_notebook_path(_kernel_connection_file(), running_servers(), namespace=namespace)
+
+
+def _kernel_connection_file() -> str | None:
+    try:
+        from ipykernel.connect import get_connection_file
+
+        return str(get_connection_file())
+    except Exception:  # not in an ipykernel (terminal IPython, tests): no connection file
+        return None
 
 
 def require_notebook_path(*args: Any, **kwargs: Any) -> Path:

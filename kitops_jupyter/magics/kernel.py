@@ -56,15 +56,6 @@ def _selection(args: argparse.Namespace) -> tuple[dict[str, str] | None, list[st
     return _dataset_map(args.dataset), list(args.model or [])
 
 
-def _connection_file() -> str | None:
-    try:
-        from ipykernel.connect import get_connection_file
-
-        return str(get_connection_file())
-    except Exception:  # not in an ipykernel (terminal IPython, tests): no connection file
-        return None
-
-
 def notebook_for(ctx: Context, args: argparse.Namespace, warnings: list[str]) -> Path | None:
     if args.no_notebook:
         return None
@@ -73,9 +64,9 @@ def notebook_for(ctx: Context, args: argparse.Namespace, warnings: list[str]) ->
         if not path.is_file():
             raise InvalidArgument(f"--notebook {args.notebook}: no such notebook file")
         return path
-    from ..capture.notebook import NOT_FOUND_HINT, find_notebook_path, running_servers
+    from ..capture.notebook import NOT_FOUND_HINT, kernel_notebook
 
-    found = find_notebook_path(_connection_file(), running_servers(), namespace=ctx.namespace)
+    found = kernel_notebook(ctx.namespace)
     if found is None:
         warnings.append("the notebook itself is not included: " + NOT_FOUND_HINT + " (or --no-notebook)")
     return found

@@ -31,16 +31,20 @@ def show_panel(
     kit: api.Kit | None = None,
     *,
     directory: Path | str | None = None,
+    notebook: Path | str | None = None,
 ) -> KitPanel:
     """Display the panel and return it.
 
     ``namespace`` is where DataFrames and models are found and where Load puts its variable (default:
     the IPython user namespace); ``kit`` the :class:`~kitops_jupyter.api.Kit` to use (default: the
-    shared one); ``directory`` the working directory whose files are listed (default: the current one).
+    shared one); ``directory`` the working directory whose files are listed (default: the current one);
+    ``notebook`` the notebook to include (default: the one this kernel runs, found as ``%kit pack`` finds it).
     """
     from IPython.display import display
 
-    panel = KitPanel(_user_namespace() if namespace is None else namespace, kit=kit, directory=directory)
+    panel = KitPanel(
+        _user_namespace() if namespace is None else namespace, kit=kit, directory=directory, notebook=notebook
+    )
     display(panel)  # type: ignore[no-untyped-call]
     return panel
 

@@ -63,8 +63,10 @@ class Operations:
         generated one (the picked objects and files are still written and staged).
         """
         reference = _required(state.reference, "a target reference (such as 127.0.0.1:5000/team/model:v1)")
-        if not (state.dataframes or state.models or state.files):
-            raise InvalidArgument("nothing is ticked: tick at least one DataFrame, model or file to pack")
+        if not (state.dataframes or state.models or state.files or state.notebook):
+            raise InvalidArgument(
+                "nothing is ticked: tick at least one DataFrame, model, file or the notebook to pack"
+            )
         st.check_collisions(state)
         started = time.monotonic()
         warnings: list[str] = []
@@ -84,7 +86,8 @@ class Operations:
     def _kitfile_text(self, state: st.PanelState, staging: Path, warnings: list[str]) -> str:
         capture = build_kitfile_from_kernel(
             self.namespace, staging, datasets={name: name for name in state.dataframes}, models=list(state.models),
-            include_requirements=state.requirements, package=state.package(self.directory),
+            notebook=Path(state.notebook) if state.notebook else None, include_requirements=state.requirements,
+            package=state.package(self.directory),
         )  # fmt: skip
         warnings.extend(capture.warnings)
         if not state.files:

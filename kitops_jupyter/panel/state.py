@@ -26,6 +26,7 @@ import yaml
 from ..api import dump_kitfile, excluded_reason, parse_config_json
 from ..capture import file_stem
 from ..capture.dataframes import describe_frame, find_dataframes
+from ..capture.kitfile_builder import NOTEBOOK_DESCRIPTION, REQUIREMENTS_DESCRIPTION, notebook_entry_path
 from ..capture.models import distribution_version, find_models, framework_of
 from ..errors import InvalidArgument, KitError
 
@@ -43,7 +44,6 @@ __all__ = [
 
 MAX_FILES = 200
 KITFILE_NAMES = frozenset({"Kitfile", "kitfile", ".kitfile"})
-REQUIREMENTS_DESCRIPTION = "Python distributions imported"  # as the kernel capture writes it
 # fmt: off
 _DATA = frozenset({".csv", ".tsv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".feather", ".arrow", ".xlsx",
                    ".tar", ".zip"})
@@ -85,6 +85,7 @@ class PanelState:
     models: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     requirements: bool = True
+    notebook: str = ""  # the running notebook's path when it is included (as the magic includes it)
     name: str = ""
     version: str = ""
     description: str = ""
@@ -93,16 +94,22 @@ class PanelState:
     reference: str = ""
 
     def package(self, directory: Path) -> dict[str, Any]:
-        """Kitfile package fields; the name defaults to the working directory's name."""
+        """Kitfile package fields; the name defaults as the magic's does: the included notebook's name,
+        else the working directory's."""
         authors = [a.strip() for a in self.authors.split(",") if a.strip()]
         fields: dict[str, Any] = {
-            "name": self.name.strip() or Path(directory).resolve().name,
+            "name": self.name.strip() or default_name(self.notebook, directory),
             "version": self.version.strip(),
             "description": self.description.strip(),
             "authors": authors,
             "license": self.license.strip(),
         }
         return {key: value for key, value in fields.items() if value}
+
+
+def default_name(notebook: str | Path | None, directory: Path) -> str:
+    """The package name used when none is typed: the notebook's name, else the directory's."""
+    return Path(notebook).stem if notebook else Path(directory).resolve().name
 
 
 # -- candidates ----------------------------------------------------------------------------------
@@ -163,6 +170,8 @@ def capture_paths(state: PanelState) -> dict[str, str]:
         paths["data"] = "the picked DataFrames (data/)"
     if state.models:
         paths["model"] = "the picked models (model/)"
+    if state.notebook:
+        paths["notebooks"] = "the notebook's stripped copy (notebooks/)"
     if state.requirements:
         paths["requirements.txt"] = "the requirements.txt capture"
     return paths
@@ -187,8 +196,11 @@ def preview_document(state: PanelState, namespace: Mapping[str, object], directo
     models = [_lookup(namespace, name, "model") for name in state.models]
     if models:
         doc["model"] = _planned_model(state.models, models)
+    code = [{"path": notebook_entry_path(state.notebook), "description": NOTEBOOK_DESCRIPTION}] if state.notebook else []
     if state.requirements:
-        doc["code"] = [{"path": "requirements.txt", "description": REQUIREMENTS_DESCRIPTION}]
+        code.append({"path": "requirements.txt", "description": REQUIREMENTS_DESCRIPTION})
+    if code:
+        doc["code"] = code
     if state.dataframes:
         doc["datasets"] = [_planned_dataset(n, _lookup(namespace, n, "DataFrame")) for n in state.dataframes]
     return file_entries(doc, state.files, directory)

@@ -17,6 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import api
+from ..capture.notebook import kernel_notebook
 from . import state as st
 from .actions import ResultLine, Runner
 from .operations import Operations, Outcome
@@ -50,9 +51,12 @@ class KitPanel:
         namespace: MutableMapping[str, Any],
         kit: api.Kit | None = None,
         directory: Path | str | None = None,
+        notebook: Path | str | None = None,
     ) -> None:
         self.namespace = namespace
         self.directory = Path(directory) if directory is not None else Path.cwd()
+        # the running notebook, found as the %kit magics find it, so both pack the same things
+        self.notebook_path = Path(notebook) if notebook is not None else kernel_notebook(namespace)
         self.ops = Operations(namespace, self.directory, kit)
         self.dataframe_boxes: dict[str, w.Checkbox] = {}
         self.model_boxes: dict[str, w.Checkbox] = {}
@@ -73,8 +77,14 @@ class KitPanel:
         self.requirements = w.Checkbox(
             value=True, description="requirements.txt (imported packages)", indent=False
         )
-        # real values or empty fields: a placeholder that looks like a value but is not used misleads
-        self.name = _text("Name", value=self.directory.resolve().name)
+        self.notebook = w.Checkbox(
+            value=self.notebook_path is not None, disabled=self.notebook_path is None, indent=False,
+            description=(f"{self.notebook_path.name} (this notebook, outputs stripped)" if self.notebook_path
+                         else "this notebook (not found: show_panel(notebook=PATH) names it)"),
+        )  # fmt: skip
+        # real values or empty fields: a placeholder that looks like a value but is not used misleads;
+        # the name defaults as the magic's does (the notebook's name, else the folder's)
+        self.name = _text("Name", value=st.default_name(self.notebook_path, self.directory))
         self.version = _text("Version")
         self.description = _text("Description")
         self.authors = _text("Authors", "comma-separated")
@@ -93,6 +103,7 @@ class KitPanel:
         self.kitfile_edited = False
         self._shown = ""
         for field in (
+            self.notebook,
             self.requirements,
             self.name,
             self.version,
@@ -158,7 +169,7 @@ class KitPanel:
         )  # fmt: skip
         fields = w.VBox(
             [_header("Package"), self.name, self.version, self.description, self.authors, self.license,
-             self.reference, self.requirements],
+             self.reference, self.notebook, self.requirements],
             layout=w.Layout(width="45%"),
         )  # fmt: skip
         kitfile = w.VBox(
@@ -201,6 +212,7 @@ class KitPanel:
             boxes = (_checked(self.dataframe_boxes), _checked(self.model_boxes), _checked(self.file_boxes))
         return st.PanelState(
             dataframes=boxes[0], models=boxes[1], files=boxes[2], requirements=self.requirements.value,
+            notebook=str(self.notebook_path) if self.notebook_path and self.notebook.value else "",
             name=self.name.value, version=self.version.value, description=self.description.value,
             authors=self.authors.value, license=self.license.value, reference=self.reference.value.strip(),
         )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import numpy as np
@@ -151,3 +152,26 @@ def test_rerun_rewrites_the_same_files(tmp_path: Path, namespace: dict[str, obje
     second = build_kitfile_from_kernel(namespace, tmp_path, models=[], include_requirements=False)
     assert second.kitfile_text == first.kitfile_text
     assert {p: p.read_bytes() for p in second.files_written} == data
+
+
+class Custom:  # not a recognised framework: pickled, as an unknown model object is
+    pass
+
+
+def test_planning_gives_the_written_kitfile_and_writes_nothing(
+    tmp_path: Path, namespace: dict[str, object], notebook: Path
+) -> None:
+    """``write=False`` is the panel's live preview: the same Kitfile text, not one file on disk."""
+    namespace = {**namespace, "custom": Custom()}
+    options: dict[str, Any] = {
+        "datasets": {"train": "train"}, "models": ["clf", "custom"], "notebook": notebook,
+        "package": {"version": "1.0.0"},
+    }  # fmt: skip
+    planned = build_kitfile_from_kernel(namespace, tmp_path / "plan", write=False, **options)
+    assert not (tmp_path / "plan").exists()
+    written = build_kitfile_from_kernel(namespace, tmp_path / "kit", **options)
+    assert planned.kitfile_text == written.kitfile_text
+    assert "name: Train Model" in planned.kitfile_text  # the notebook names the package
+    assert [p.relative_to(tmp_path / "plan") for p in planned.files_written] == [
+        p.relative_to(tmp_path / "kit") for p in written.files_written
+    ]

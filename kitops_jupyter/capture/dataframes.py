@@ -19,7 +19,15 @@ from typing import Any
 from ..errors import InvalidArgument
 from . import atomic_target, file_stem, user_variables
 
-__all__ = ["FORMATS", "DatasetFile", "describe_frame", "find_dataframes", "is_dataframe", "write_dataframe"]
+__all__ = [
+    "FORMATS",
+    "DatasetFile",
+    "describe_frame",
+    "find_dataframes",
+    "is_dataframe",
+    "plan_dataframe",
+    "write_dataframe",
+]
 
 FORMATS = ("parquet", "csv")
 _MAX_LISTED_COLUMNS = 8
@@ -82,6 +90,14 @@ def write_dataframe(df: Any, dest_dir: Path, name: str, fmt: str = "parquet") ->
     ``fmt`` is ``"parquet"`` (via pyarrow; keeps dtypes and a non-default index) or ``"csv"``.
     Raises InvalidArgument for an unknown format, a non-DataFrame, or data the format cannot hold.
     """
+    planned = plan_dataframe(df, dest_dir, name, fmt)
+    with atomic_target(planned.path) as tmp:
+        _write(df, tmp, fmt, name)
+    return planned
+
+
+def plan_dataframe(df: Any, dest_dir: Path, name: str, fmt: str = "parquet") -> DatasetFile:
+    """What :func:`write_dataframe` would write and record, without writing anything (for previews)."""
     if fmt not in FORMATS:
         raise InvalidArgument(
             f"unknown dataset format {fmt!r} for {name!r}; choose one of {', '.join(FORMATS)}"
@@ -91,8 +107,6 @@ def write_dataframe(df: Any, dest_dir: Path, name: str, fmt: str = "parquet") ->
             f"{name!r} is a {type(df).__module__}.{type(df).__qualname__}, not a pandas or polars DataFrame"
         )
     final = Path(dest_dir) / f"{file_stem(name, 'dataset')}.{fmt}"
-    with atomic_target(final) as tmp:
-        _write(df, tmp, fmt, name)
     rows, columns, dtypes = _shape_and_dtypes(df)
     return DatasetFile(final, rows, columns, dtypes, describe_frame(rows, columns, dtypes))
 

@@ -22,8 +22,8 @@ from typing import Any
 from ..core import kitfile as kf
 from ..errors import InvalidArgument
 from . import atomic_target, file_stem
-from .dataframes import DatasetFile, find_dataframes, is_dataframe, write_dataframe
-from .models import ModelFile, find_models, framework_of, save_model
+from .dataframes import DatasetFile, find_dataframes, is_dataframe, plan_dataframe, write_dataframe
+from .models import ModelFile, find_models, framework_of, plan_model, save_model
 from .notebook import strip_notebook
 from .requirements import requirements_txt, unpackaged_modules
 
@@ -60,12 +60,16 @@ def build_kitfile_from_kernel(
     package: Mapping[str, Any] | None = None,
     dataset_format: str = "parquet",
     modules: Mapping[str, ModuleType | None] | None = None,
+    write: bool = True,
 ) -> KernelCapture:
     """Write the kernel's data, models, notebook and requirements under ``workdir``; return a Kitfile.
 
     ``datasets`` maps Kitfile dataset names to variable names and ``models`` lists variable names;
     ``None`` takes every DataFrame / every fitted model in ``namespace``, an empty one takes none.
     ``package`` holds Kitfile package fields (name, version, description, license, authors).
+    ``write=False`` writes nothing and gives the same Kitfile (the panel's live preview is this
+    function); ``files_written`` then lists where the files would go, and warnings that only saving
+    reveals are missing.
     """
     workdir = Path(workdir)
     warnings: list[str] = []
@@ -73,9 +77,11 @@ def build_kitfile_from_kernel(
     package_entry = _package(package, notebook, workdir)  # checked before anything is written
     frames = _select_datasets(namespace, datasets)
     chosen = _select_models(namespace, models)
-    dataset_entries = [_dataset_entry(workdir, n, df, dataset_format, written) for n, df in frames.items()]
-    model = _model_entry(workdir, chosen, written, warnings)
-    code = _code_entries(workdir, notebook, include_requirements, modules, written, warnings)
+    dataset_entries = [
+        _dataset_entry(workdir, n, df, dataset_format, written, write) for n, df in frames.items()
+    ]
+    model = _model_entry(workdir, chosen, written, warnings, write)
+    code = _code_entries(workdir, notebook, include_requirements, modules, written, warnings, write)
     kitfile = kf.Kitfile(
         manifest_version="1.0.0", package=package_entry, model=model, code=code,
         datasets=dataset_entries, docs=[], prompts=[], mcp_servers=[],
@@ -121,9 +127,11 @@ def _rel(workdir: Path, path: Path) -> str:
     return path.relative_to(workdir).as_posix()
 
 
-def _dataset_entry(workdir: Path, name: str, df: object, fmt: str, written: list[Path]) -> kf.Dataset:
+def _dataset_entry(
+    workdir: Path, name: str, df: object, fmt: str, written: list[Path], write: bool
+) -> kf.Dataset:
     _claim(workdir / "data" / f"{file_stem(name, 'dataset')}.{fmt}", written, f"dataset {name!r}")
-    info: DatasetFile = write_dataframe(df, workdir / "data", name, fmt)
+    info: DatasetFile = (write_dataframe if write else plan_dataframe)(df, workdir / "data", name, fmt)
     return kf.Dataset(
         name=name, path=_rel(workdir, info.path), remote_path="", remote_hash="",
         description=info.description, license="", parameters=info.parameters, layer=None,
@@ -140,13 +148,13 @@ def _claim(path: Path, written: list[Path], what: str) -> None:
 
 
 def _model_entry(
-    workdir: Path, chosen: dict[str, object], written: list[Path], warnings: list[str]
+    workdir: Path, chosen: dict[str, object], written: list[Path], warnings: list[str], write: bool
 ) -> kf.Model | None:
     saved: list[tuple[str, ModelFile]] = []
     for variable, obj in chosen.items():
         if framework_of(obj) is None:
             warnings.append(f"{variable}: not a recognised model type ({type(obj).__qualname__}); pickled")
-        info = save_model(obj, workdir / "model", variable)
+        info = (save_model if write else plan_model)(obj, workdir / "model", variable)
         _claim(info.path, written, f"model {variable!r}")
         warnings.extend(info.warnings)
         saved.append((variable, info))
@@ -177,6 +185,7 @@ def _code_entries(
     modules: Mapping[str, ModuleType | None] | None,
     written: list[Path],
     warnings: list[str],
+    write: bool,
 ) -> list[kf.CodeEntry]:
     entries = []
     if notebook is not None:
@@ -186,12 +195,18 @@ def _code_entries(
                 f"the notebook {notebook} is where its stripped copy would go; "
                 "capture into another directory (for example a 'modelkit' subfolder)"
             )
-        strip_notebook(Path(notebook), dest)
+        if write:
+            strip_notebook(Path(notebook), dest)
         written.append(dest)
         entries.append(_code(_rel(workdir, dest), NOTEBOOK_DESCRIPTION))
     if include_requirements:
-        entries.append(_code(_write_requirements(workdir, modules, written), REQUIREMENTS_DESCRIPTION))
-        local = unpackaged_modules(modules)
+        dest = workdir / "requirements.txt"
+        if write:
+            with atomic_target(dest) as tmp:
+                tmp.write_text(requirements_txt(modules), encoding="utf-8")
+        written.append(dest)
+        entries.append(_code(_rel(workdir, dest), REQUIREMENTS_DESCRIPTION))
+        local = unpackaged_modules(modules) if write else {}
         if local:
             listed = ", ".join(f"{name} ({path})" for name, path in local.items())
             warnings.append(
@@ -203,16 +218,6 @@ def _code_entries(
 def notebook_entry_path(notebook: Path | str) -> str:
     """Where the stripped copy of ``notebook`` goes, relative to the capture directory."""
     return f"notebooks/{file_stem(Path(notebook).stem, 'notebook')}.ipynb"
-
-
-def _write_requirements(
-    workdir: Path, modules: Mapping[str, ModuleType | None] | None, written: list[Path]
-) -> str:
-    dest = workdir / "requirements.txt"
-    with atomic_target(dest) as tmp:
-        tmp.write_text(requirements_txt(modules), encoding="utf-8")
-    written.append(dest)
-    return _rel(workdir, dest)
 
 
 def _code(path: str, description: str) -> kf.CodeEntry:

@@ -33,6 +33,7 @@ __all__ = [
     "find_models",
     "framework_of",
     "is_fitted_model",
+    "plan_model",
     "save_model",
 ]
 
@@ -138,33 +139,58 @@ def distribution_version(module_root: str) -> tuple[str, str]:
     return (names[0] if names else ""), str(getattr(module, "__version__", ""))
 
 
-def save_model(obj: object, dest_dir: Path, name: str) -> ModelFile:
-    """Save ``obj`` under ``dest_dir/<name>.<ext>`` in its framework's format (see module doc)."""
+# framework -> (module the format needs or None, file suffix, format); the first available one is used
+_FORMATS: dict[str, list[tuple[str | None, str, str]]] = {
+    "scikit-learn": [("skops", "skops", "skops"), (None, "joblib", "joblib")],
+    "pytorch": [("safetensors", "safetensors", "safetensors"), (None, "pt", "pytorch-state-dict")],
+    "xgboost": [(None, "ubj", "ubj")],
+    "lightgbm": [(None, "txt", "lightgbm-text")],
+    "keras": [(None, "keras", "keras")],
+}
+
+
+def plan_model(obj: object, dest_dir: Path, name: str) -> ModelFile:
+    """Where and in which format :func:`save_model` saves ``obj``, without saving (for previews).
+
+    The warnings that only saving reveals (a pickle fallback, skops' untrusted types) are not known yet.
+    """
     stem = file_stem(name, "model")
     found = framework_of(obj)
     if found is None:
-        return _save_pickle(obj, Path(dest_dir), stem, name)
+        dist, version = distribution_version(type(obj).__module__.split(".")[0])
+        return ModelFile(Path(dest_dir) / f"{stem}.pkl", dist, version, "pickle")
     framework, root = found
-    path, fmt, warnings = _SAVERS[framework](obj, Path(dest_dir), stem, name)
-    return ModelFile(path, framework, distribution_version(root)[1], fmt, warnings)
+    suffix, fmt = next(
+        (suffix, fmt) for module, suffix, fmt in _FORMATS[framework]
+        if module is None or importlib.util.find_spec(module) is not None
+    )  # fmt: skip
+    return ModelFile(Path(dest_dir) / f"{stem}.{suffix}", framework, distribution_version(root)[1], fmt)
+
+
+def save_model(obj: object, dest_dir: Path, name: str) -> ModelFile:
+    """Save ``obj`` under ``dest_dir/<name>.<ext>`` in its framework's format (see module doc)."""
+    planned = plan_model(obj, dest_dir, name)
+    if planned.format == "pickle":
+        return _save_pickle(obj, planned, name)
+    path, fmt, warnings = _SAVERS[planned.framework](obj, planned.path, planned.format, name)
+    return ModelFile(path, planned.framework, planned.version, fmt, warnings)
 
 
 _SaveResult = tuple[Path, str, list[str]]
 
 
-def _save_sklearn(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
-    if importlib.util.find_spec("skops") is not None:
+def _save_sklearn(obj: Any, path: Path, fmt: str, name: str) -> _SaveResult:
+    if fmt == "skops":
         sio = importlib.import_module("skops.io")
-        path = dest / f"{stem}.skops"
         try:
             with atomic_target(path) as tmp:
                 sio.dump(obj, tmp)
         except Exception as err:  # skops cannot represent every estimator; joblib can
             fallback = f"{name}: skops could not save it ({type(err).__name__}: {err}); used joblib instead"
-            path, fmt, warnings = _save_joblib(obj, dest, stem, name)
+            path, fmt, warnings = _save_joblib(obj, path.with_suffix(".joblib"), name)
             return path, fmt, [fallback, *warnings]
         return path, "skops", _skops_notes(sio, path, name)
-    return _save_joblib(obj, dest, stem, name, hint="; install skops to save scikit-learn models safely")
+    return _save_joblib(obj, path, name, hint="; install skops to save scikit-learn models safely")
 
 
 def _skops_notes(sio: Any, path: Path, name: str) -> list[str]:
@@ -174,32 +200,28 @@ def _skops_notes(sio: Any, path: Path, name: str) -> list[str]:
     return [f"{name}: loading {path.name} with skops.io.load needs trusted={untrusted!r}; review those types"]
 
 
-def _save_joblib(obj: Any, dest: Path, stem: str, name: str, hint: str = "") -> _SaveResult:
+def _save_joblib(obj: Any, path: Path, name: str, hint: str = "") -> _SaveResult:
     joblib = importlib.import_module("joblib")
-    path = dest / f"{stem}.joblib"
     with atomic_target(path) as tmp:
         joblib.dump(obj, tmp)
     return path, "joblib", [_PICKLE_WARNING.format(name=name, how="joblib", hint=hint)]
 
 
-def _save_torch(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
+def _save_torch(obj: Any, path: Path, fmt: str, name: str) -> _SaveResult:
     cls = f"{type(obj).__module__}.{type(obj).__qualname__}"
     note = f"{name}: saved the weights (state_dict) only; rebuild with {cls}(...) and load_state_dict"
-    if importlib.util.find_spec("safetensors") is not None:
+    if fmt == "safetensors":
         st_torch = importlib.import_module("safetensors.torch")
-        path = dest / f"{stem}.safetensors"
         with atomic_target(path) as tmp:
             st_torch.save_model(obj, str(tmp))  # handles shared (tied) tensors, unlike save_file
         return path, "safetensors", [note]
     torch = sys.modules["torch"]
-    path = dest / f"{stem}.pt"
     with atomic_target(path) as tmp:
         torch.save(obj.state_dict(), tmp)
     return path, "pytorch-state-dict", [f"{note} (torch.load(..., weights_only=True))"]
 
 
-def _save_xgboost(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
-    path = dest / f"{stem}.ubj"
+def _save_xgboost(obj: Any, path: Path, fmt: str, name: str) -> _SaveResult:
     with atomic_target(path) as tmp:
         obj.save_model(str(tmp))
     return path, "ubj", []
@@ -209,8 +231,7 @@ def _lightgbm_booster(obj: Any) -> Any:
     return obj if _is_booster(obj) else obj.booster_
 
 
-def _save_lightgbm(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
-    path = dest / f"{stem}.txt"
+def _save_lightgbm(obj: Any, path: Path, fmt: str, name: str) -> _SaveResult:
     with atomic_target(path) as tmp:
         _lightgbm_booster(obj).save_model(str(tmp))
     notes = (
@@ -221,13 +242,13 @@ def _save_lightgbm(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
     return path, "lightgbm-text", notes
 
 
-def _save_keras(obj: Any, dest: Path, stem: str, name: str) -> _SaveResult:
-    path = dest / f"{stem}.keras"
+def _save_keras(obj: Any, path: Path, fmt: str, name: str) -> _SaveResult:
     with atomic_target(path) as tmp:
         obj.save(str(tmp))
     return path, "keras", []
 
 
+# framework -> saver(obj, path, format, name), for the path and format plan_model chose
 _SAVERS: dict[str, Callable[[Any, Path, str, str], _SaveResult]] = {
     "scikit-learn": _save_sklearn,
     "xgboost": _save_xgboost,
@@ -237,8 +258,8 @@ _SAVERS: dict[str, Callable[[Any, Path, str, str], _SaveResult]] = {
 }
 
 
-def _save_pickle(obj: object, dest: Path, stem: str, name: str) -> ModelFile:
-    path = dest / f"{stem}.pkl"
+def _save_pickle(obj: object, planned: ModelFile, name: str) -> ModelFile:
+    path = planned.path
     try:
         with atomic_target(path) as tmp, open(tmp, "wb") as f:
             pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
@@ -247,12 +268,10 @@ def _save_pickle(obj: object, dest: Path, stem: str, name: str) -> ModelFile:
             f"cannot save model {name!r} ({type(obj).__qualname__}): it cannot be pickled ({err}); "
             "save it yourself and point the Kitfile's model path at the file"
         ) from err
-    module = type(obj).__module__
-    dist, version = distribution_version(module.split(".")[0])
     hint = (
         "; its class is defined in the notebook, so loading needs that class again"
-        if module == "__main__"
+        if type(obj).__module__ == "__main__"
         else ""
     )
     warning = _PICKLE_WARNING.format(name=name, how="pickle", hint=hint)
-    return ModelFile(path, dist, version, "pickle", [warning])
+    return ModelFile(path, planned.framework, planned.version, "pickle", [warning])

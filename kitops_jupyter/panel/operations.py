@@ -84,11 +84,7 @@ class Operations:
         return Outcome(summary, text, warnings + [w for w in result.warnings if w not in warnings])
 
     def _kitfile_text(self, state: st.PanelState, staging: Path, warnings: list[str]) -> str:
-        capture = build_kitfile_from_kernel(
-            self.namespace, staging, datasets={name: name for name in state.dataframes}, models=list(state.models),
-            notebook=Path(state.notebook) if state.notebook else None, include_requirements=state.requirements,
-            package=state.package(self.directory),
-        )  # fmt: skip
+        capture = build_kitfile_from_kernel(self.namespace, staging, **st.capture_options(state, self.directory))
         warnings.extend(capture.warnings)
         if not state.files:
             return capture.kitfile_text

@@ -3,9 +3,10 @@
 :func:`scan` lists the candidates (the kernel's DataFrames and fitted models, the working
 directory's top-level entries). :class:`PanelState` holds the selections and text fields.
 :func:`preview_document` turns a state into the Kitfile the Pack button will build *without writing
-anything*, so it can be recomputed on every checkbox or keystroke; model files are saved (and their
-library versions pinned) only when packing, when :func:`final_document` merges the real kernel capture
-with the picked working-directory files.
+anything*, so it can be recomputed on every checkbox or keystroke. Preview and Pack both call the
+magic's kernel capture (``build_kitfile_from_kernel``, with ``write=False`` for the preview) with the
+same :func:`capture_options`, then :func:`final_document` adds the picked working-directory files, so
+the preview is the Kitfile that gets packed.
 
 Working-directory files go into the Kitfile by kind: data files become datasets, weight files model
 parts (or the model when no model object is picked), documents docs, anything else (directories,
@@ -14,7 +15,6 @@ scripts, notebooks) code.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,16 +24,16 @@ from typing import Any
 import yaml
 
 from ..api import dump_kitfile, excluded_reason, parse_config_json
-from ..capture import file_stem
-from ..capture.dataframes import describe_frame, find_dataframes
-from ..capture.kitfile_builder import NOTEBOOK_DESCRIPTION, REQUIREMENTS_DESCRIPTION, notebook_entry_path
-from ..capture.models import distribution_version, find_models, framework_of
+from ..capture.dataframes import find_dataframes
+from ..capture.kitfile_builder import build_kitfile_from_kernel
+from ..capture.models import find_models, framework_of
 from ..errors import InvalidArgument, KitError
 
 __all__ = [
     "Candidates",
     "Choice",
     "PanelState",
+    "capture_options",
     "dump_document",
     "file_entries",
     "final_document",
@@ -51,16 +51,6 @@ _WEIGHTS = frozenset({".safetensors", ".pkl", ".joblib", ".skops", ".pt", ".pth"
                       ".ubj", ".npz"})
 # fmt: on
 _DOCS = frozenset({".md", ".rst", ".adoc", ".html", ".pdf"})
-# framework -> (file suffix, format) the kernel capture saves it with; the first found module wins
-_MODEL_FILES: dict[str, list[tuple[str | None, str, str]]] = {
-    "scikit-learn": [("skops", "skops", "skops"), (None, "joblib", "joblib")],
-    "pytorch": [("safetensors", "safetensors", "safetensors"), (None, "pt", "pytorch-state-dict")],
-    "xgboost": [(None, "ubj", "ubj")],
-    "lightgbm": [(None, "txt", "lightgbm-text")],
-    "keras": [(None, "keras", "keras")],
-}
-
-
 @dataclass(frozen=True)
 class Choice:
     """One pickable item: ``key`` is a variable name or a relative path, ``label`` what is shown."""
@@ -125,13 +115,8 @@ def scan(namespace: Mapping[str, object], directory: Path) -> Candidates:
     return Candidates(frames, models, files, truncated)
 
 
-def _frame_shape(df: Any) -> tuple[int, int, dict[str, str]]:
-    dtypes = {str(name): str(dtype) for name, dtype in zip(df.columns, df.dtypes, strict=True)}
-    return int(df.shape[0]), int(df.shape[1]), dtypes
-
-
 def _frame_summary(df: Any) -> str:
-    rows, columns, _ = _frame_shape(df)
+    rows, columns = int(df.shape[0]), int(df.shape[1])
     return f"{rows:,} × {columns:,}"
 
 
@@ -189,60 +174,35 @@ def check_collisions(state: PanelState) -> None:
             )
 
 
-def preview_document(state: PanelState, namespace: Mapping[str, object], directory: Path) -> dict[str, Any]:
-    """The Kitfile ``state`` will pack, as a dict, computed without writing any file."""
-    check_collisions(state)
-    doc: dict[str, Any] = {"manifestVersion": "1.0.0", "package": state.package(directory)}
-    models = [_lookup(namespace, name, "model") for name in state.models]
-    if models:
-        doc["model"] = _planned_model(state.models, models)
-    code = [{"path": notebook_entry_path(state.notebook), "description": NOTEBOOK_DESCRIPTION}] if state.notebook else []
-    if state.requirements:
-        code.append({"path": "requirements.txt", "description": REQUIREMENTS_DESCRIPTION})
-    if code:
-        doc["code"] = code
-    if state.dataframes:
-        doc["datasets"] = [_planned_dataset(n, _lookup(namespace, n, "DataFrame")) for n in state.dataframes]
-    return file_entries(doc, state.files, directory)
+PREVIEW_DIR = ".kitops-panel-preview"  # never created: the preview writes nothing
 
 
-def _lookup(namespace: Mapping[str, object], name: str, what: str) -> object:
-    if name not in namespace:
-        raise InvalidArgument(f"the {what} {name!r} is no longer in the kernel; press Refresh")
-    return namespace[name]
-
-
-def _planned_dataset(name: str, df: object) -> dict[str, Any]:
-    rows, columns, dtypes = _frame_shape(df)
+def capture_options(state: PanelState, directory: Path) -> dict[str, Any]:
+    """The kernel capture's arguments for ``state``: the same for the preview and for Pack."""
     return {
-        "name": name,
-        "path": f"data/{file_stem(name, 'dataset')}.parquet",
-        "description": describe_frame(rows, columns, dtypes),
-        "parameters": {"columns": columns, "dtypes": dtypes, "rows": rows},
+        "datasets": {name: name for name in state.dataframes},
+        "models": list(state.models),
+        "notebook": Path(state.notebook) if state.notebook else None,
+        "include_requirements": state.requirements,
+        "package": state.package(directory),
     }
 
 
-def _planned_model(names: list[str], objects: list[object]) -> dict[str, Any]:
-    entries = [_planned_model_file(n, obj) for n, obj in zip(names, objects, strict=True)]
-    model = dict(entries[0])
-    if len(entries) > 1:
-        model["parts"] = [{"name": e["name"], "path": e["path"]} for e in entries[1:]]
-    return model
+def preview_document(state: PanelState, namespace: Mapping[str, object], directory: Path) -> dict[str, Any]:
+    """The Kitfile ``state`` will pack, as a dict: the magic's kernel capture, run without writing."""
+    check_collisions(state)
+    for name in state.dataframes:
+        _lookup(namespace, name, "DataFrame")
+    for name in state.models:
+        _lookup(namespace, name, "model")
+    options = capture_options(state, directory)
+    capture = build_kitfile_from_kernel(namespace, Path(directory) / PREVIEW_DIR, write=False, **options)
+    return final_document(capture.kitfile_text, state.files, directory)
 
 
-def _planned_model_file(name: str, obj: object) -> dict[str, Any]:
-    found = framework_of(obj)
-    framework = found[0] if found else ""
-    # the same description the kernel capture writes (the library's version, not model.version)
-    saved_with = f"saved with {framework} {distribution_version(found[1])[1]}".strip() if found else ""
-    suffix, fmt = "pkl", "pickle"
-    for module, ext, format_name in _MODEL_FILES.get(framework, []):
-        if module is None or importlib.util.find_spec(module) is not None:
-            suffix, fmt = ext, format_name
-            break
-    entry = {"name": name, "path": f"model/{file_stem(name, 'model')}.{suffix}", "framework": framework,
-             "format": fmt, "description": saved_with}  # fmt: skip
-    return {key: value for key, value in entry.items() if value}
+def _lookup(namespace: Mapping[str, object], name: str, what: str) -> None:
+    if name not in namespace:
+        raise InvalidArgument(f"the {what} {name!r} is no longer in the kernel; press Refresh")
 
 
 def file_entries(doc: dict[str, Any], files: list[str], directory: Path) -> dict[str, Any]:

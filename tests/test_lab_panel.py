@@ -106,9 +106,9 @@ def _drive_panel(
     panel.get_by_label("Version", exact=True).fill("1.0.0")
     panel.get_by_label("Reference", exact=True).fill(reference)
     kitfile = panel.locator(".kitops-kitfile textarea")  # the editable preview
-    every = "".join(
-        f"(?=.*{re.escape(part)})" for part in ("path: data/train.parquet", "name: clf", "path: README.md")
-    )
+    # the running notebook is found (as %kit pack finds it) and included
+    parts = ("path: data/train.parquet", "name: clf", "path: README.md", "path: notebooks/churn.ipynb")
+    every = "".join(f"(?=.*{re.escape(part)})" for part in parts)
     expect(kitfile).to_have_value(re.compile(every, re.S))
 
     _button(panel, "Pack").click()

@@ -79,8 +79,9 @@ class KitPanel:
         )
         self.notebook = w.Checkbox(
             value=self.notebook_path is not None, disabled=self.notebook_path is None, indent=False,
-            description=(f"{self.notebook_path.name} (this notebook, outputs stripped)" if self.notebook_path
-                         else "this notebook (not found: show_panel(notebook=PATH) names it)"),
+            description=(f"this notebook: {self.notebook_path.name}" if self.notebook_path
+                         else "this notebook (not found: show_panel(notebook=PATH))"),
+            tooltip="Packed under notebooks/ with its outputs stripped, as %kit pack --from-kernel does",
         )  # fmt: skip
         # real values or empty fields: a placeholder that looks like a value but is not used misleads;
         # the name defaults as the magic's does (the notebook's name, else the folder's)

@@ -245,17 +245,25 @@ def test_command_palette_runs_the_actions(
     # Then the palette has one KitOps entry per action. Waits are for conditions with a ceiling wide
     # enough for a loaded 2-core machine (expect's default of 5 s once ran out in a full run).
     wait = 60_000
-    lab_page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
-    search = lab_page.locator(".jp-ModalCommandPalette input")
-    expect(search).to_be_visible(timeout=wait)
+
+    def palette() -> Locator:
+        """The modal palette's search box, opened again if something took the focus and closed it
+        (the sidebar's live list refreshes after the store changed, which can move the focus)."""
+        search = lab_page.locator(".jp-ModalCommandPalette input")
+        if not search.is_visible():
+            lab_page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
+        expect(search).to_be_visible(timeout=wait)
+        return search
+
     for command in ("open", "refresh", "pack", "push", "pull", "unpack", "remove", "tags"):
         label = lab_page.evaluate("id => window.jupyterapp.commands.label(id)", f"kitops:{command}")
         assert label.startswith("KitOps: ")
-        search.fill(label)
+        palette().fill(label)
         expect(lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]')).to_have_count(
             1, timeout=wait
         )
     # When choosing "Pull" and answering its prompt
+    search = palette()
     search.fill("KitOps: Pull ModelKit")
     expect(
         lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from kitops_jupyter.errors import NotFound
 from tests.browser_fixtures import LabServer, open_lab, write_project
@@ -245,29 +246,39 @@ def test_command_palette_runs_the_actions(
     # Then the palette has one KitOps entry per action. Waits are for conditions with a ceiling wide
     # enough for a loaded 2-core machine (expect's default of 5 s once ran out in a full run).
     wait = 60_000
+    search = lab_page.locator(".jp-ModalCommandPalette input")
 
-    def palette() -> Locator:
-        """The modal palette's search box, opened again if something took the focus and closed it
-        (the sidebar's live list refreshes after the store changed, which can move the focus)."""
-        search = lab_page.locator(".jp-ModalCommandPalette input")
-        if not search.is_visible():
-            lab_page.evaluate("() => window.jupyterapp.commands.execute('apputils:activate-command-palette')")
-        expect(search).to_be_visible(timeout=wait)
-        return search
+    def find_in_palette(label: str, item: Locator) -> None:
+        """Open the modal palette afresh, type ``label`` and wait for ``item``. The modal palette closes
+        whenever it loses the focus (the sidebar's live list may re-render meanwhile), so each search
+        starts from a closed palette and is tried again, a bounded number of times, if it closed."""
+        for _ in range(8):
+            if search.is_visible():
+                search.press("Escape")
+                expect(search).to_be_hidden(timeout=wait)
+            lab_page.locator("#jp-main-dock-panel").click(position={"x": 5, "y": 5})  # the page has the focus
+            lab_page.keyboard.press("Control+Shift+KeyC")  # the palette's own shortcut, as a user opens it
+            try:
+                expect(search).to_be_visible(timeout=10_000)
+            except AssertionError:
+                continue
+            try:
+                search.fill(label, timeout=5_000)
+                expect(item).to_have_count(1, timeout=10_000)
+            except (AssertionError, PlaywrightTimeout):
+                continue  # the palette closed under us: open it again
+            if search.is_visible():
+                return
+        raise AssertionError(f"the command palette never showed one entry for {label!r}")
 
     for command in ("open", "refresh", "pack", "push", "pull", "unpack", "remove", "tags"):
         label = lab_page.evaluate("id => window.jupyterapp.commands.label(id)", f"kitops:{command}")
         assert label.startswith("KitOps: ")
-        palette().fill(label)
-        expect(lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]')).to_have_count(
-            1, timeout=wait
-        )
+        find_in_palette(label, lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]'))
     # When choosing "Pull" and answering its prompt
-    search = palette()
-    search.fill("KitOps: Pull ModelKit")
-    expect(
-        lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')
-    ).to_have_count(1, timeout=wait)
+    find_in_palette(
+        "KitOps: Pull ModelKit", lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')
+    )
     search.press("Enter")
     dialog_input = lab_page.locator(".jp-Dialog input")
     expect(dialog_input).to_be_visible(timeout=wait)

@@ -519,7 +519,7 @@ class Kit:
         read through kit:// without unpacking (or, for uncompressed layers, downloading) the layer.
         A folder of images/audio/video/text gives one row per file with lazily read bytes.
         """
-        from .datasets import read_dataset_dir, read_dataset_url
+        from .core.datasetreaders import read_dataset_dir, read_dataset_url
 
         if reference.startswith("kit://"):
             return read_dataset_url(self.filesystem(), reference)
@@ -628,7 +628,7 @@ def _provenance(wanted: bool | signing.Provenance, notebook: Path | str | None) 
     if isinstance(wanted, signing.Provenance) or not wanted:
         return wanted or None
     from ._version import __version__
-    from .capture.requirements import imported_distributions
+    from .core.requirements import imported_distributions
 
     return signing.Provenance(
         builder_version=__version__,

@@ -1,7 +1,13 @@
-"""Layering rules, checked on the source: the core imports no adapter and no Jupyter package; the
-adapters (magics, panel, server, cli) never import each other (the package root composes them) and
-reach the core only through ``api`` (plus ``errors`` and the shared adapter helpers), never ``core``
-directly; the command line imports nothing but ``api``, ``errors`` and ``progress_display``."""
+"""Layering rules, checked on the source.
+
+    core/             imports no Jupyter package and nothing above it (api, adapter_helpers, adapters)
+    api.py            imports the core and errors, never adapter_helpers or an adapter
+    adapter_helpers/  imports api, core and errors, never an adapter
+    adapters          (magics, panel, server, cli) never import each other (the package root composes
+                      them) and reach the core only through ``api`` (plus ``errors`` and
+                      ``adapter_helpers``); the command line imports nothing but ``api``, ``errors``
+                      and ``adapter_helpers.progress_display``
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,10 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "kitops_jupyter"
 ADAPTERS = ("magics", "panel", "server", "cli")
+HELPERS = "adapter_helpers"
 # What an adapter may import from this package besides itself: the public API, the error family, the
 # helpers shared by the front ends, and the package root (version, show_panel).
-ADAPTER_MAY_IMPORT = ("api", "errors", "capture", "datasets", "progress_display", "_version")
+ADAPTER_MAY_IMPORT = ("api", "errors", HELPERS, "_version")
 JUPYTER = ("IPython", "ipywidgets", "traitlets", "tornado", "jupyter_server", "ipykernel", "comm")
 
 
@@ -43,12 +50,29 @@ def _modules(subpackage: str) -> list[Path]:
     return sorted((PACKAGE / subpackage).rglob("*.py"))
 
 
+def _within(name: str, *subpackages: str) -> bool:
+    """Whether the absolute module ``name`` is one of ``kitops_jupyter.<subpackage>`` or inside it."""
+    return any(name == f"kitops_jupyter.{s}" or name.startswith(f"kitops_jupyter.{s}.") for s in subpackages)
+
+
 @pytest.mark.parametrize("path", _modules("core"), ids=lambda p: p.name)
-def test_core_imports_no_adapter_and_no_jupyter_package(path: Path) -> None:
+def test_core_imports_no_jupyter_package_and_nothing_above_it(path: Path) -> None:
     for name in _imports(path):
-        top = name.split(".")[0]
-        assert top not in JUPYTER, f"{path.name} imports {name}"
-        assert not any(name.startswith(f"kitops_jupyter.{a}") for a in ADAPTERS), f"{path.name} imports {name}"
+        assert name.split(".")[0] not in JUPYTER, f"{path.name} imports {name}"
+        assert not _within(name, "api", HELPERS, *ADAPTERS), f"core/{path.name} imports {name}"
+
+
+def test_the_api_imports_no_adapter_and_no_adapter_helper() -> None:
+    for name in _imports(PACKAGE / "api.py"):
+        assert not _within(name, HELPERS, *ADAPTERS), f"api.py imports {name}"
+
+
+@pytest.mark.parametrize("path", _modules(HELPERS), ids=lambda p: p.name)
+def test_adapter_helpers_import_only_api_core_and_errors(path: Path) -> None:
+    for name in _imports(path):
+        if name.startswith("kitops_jupyter"):
+            allowed = _within(name, "api", "core", "errors", "_version", HELPERS)
+            assert allowed, f"{HELPERS}/{path.name} imports {name}"
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS)
@@ -56,14 +80,12 @@ def test_adapters_never_import_each_other(adapter: str) -> None:
     others = [a for a in ADAPTERS if a != adapter]
     for path in _modules(adapter):
         for name in _imports(path):
-            assert not any(
-                name == f"kitops_jupyter.{o}" or name.startswith(f"kitops_jupyter.{o}.") for o in others
-            ), f"{adapter}/{path.name} imports {name}"
+            assert not _within(name, *others), f"{adapter}/{path.name} imports {name}"
 
 
 @pytest.mark.parametrize("path", _modules("cli"), ids=lambda p: p.name)
 def test_cli_uses_only_the_public_api(path: Path) -> None:
-    allowed = ("kitops_jupyter.api", "kitops_jupyter.errors", "kitops_jupyter.progress_display", "kitops_jupyter.cli")
+    allowed = tuple(f"kitops_jupyter.{m}" for m in ("api", "errors", f"{HELPERS}.progress_display", "cli"))
     for name in _imports(path):
         if name.startswith("kitops_jupyter"):
             assert name == "kitops_jupyter" or name.startswith(allowed) or name == "kitops_jupyter.__version__", (

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kitops_jupyter.capture.dataframes import describe_frame, find_dataframes, write_dataframe
-from kitops_jupyter.datasets import read_dataset_dir
+from kitops_jupyter.adapter_helpers.capture.dataframes import describe_frame, find_dataframes, write_dataframe
+from kitops_jupyter.core.datasetreaders import read_dataset_dir
 from kitops_jupyter.errors import InvalidArgument
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ def test_find_dataframes_includes_polars_frames() -> None:
 def test_finding_dataframes_imports_neither_pandas_nor_polars() -> None:
     code = (
         "import sys\n"
-        "from kitops_jupyter.capture.dataframes import find_dataframes\n"
+        "from kitops_jupyter.adapter_helpers.capture.dataframes import find_dataframes\n"
         "assert find_dataframes({'x': 1, 'y': [1, 2]}) == {}\n"
         "print(sorted(m for m in ('pandas', 'polars') if m in sys.modules))\n"
     )

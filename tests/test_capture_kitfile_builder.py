@@ -12,9 +12,9 @@ import pytest
 import sklearn
 from sklearn.linear_model import LogisticRegression
 
-from kitops_jupyter.capture.kitfile_builder import build_kitfile_from_kernel
+from kitops_jupyter.adapter_helpers.capture.kitfile_builder import build_kitfile_from_kernel
+from kitops_jupyter.core.datasetreaders import read_dataset_dir
 from kitops_jupyter.core.kitfile import parse_kitfile, validate_kitfile
-from kitops_jupyter.datasets import read_dataset_dir
 from kitops_jupyter.errors import InvalidArgument
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kitops_jupyter.capture.models import find_models, framework_of, save_model
+from kitops_jupyter.adapter_helpers.capture.models import find_models, framework_of, save_model
 from kitops_jupyter.errors import InvalidArgument
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def test_finding_models_imports_no_framework() -> None:
     code = (
         "import sys\n"
         "import pandas as pd\n"
-        "from kitops_jupyter.capture.models import find_models\n"
+        "from kitops_jupyter.adapter_helpers.capture.models import find_models\n"
         "assert find_models({'df': pd.DataFrame({'a': [1]}), 'n': 3, 'f': len}) == {}\n"
         "heavy = ('sklearn', 'torch', 'xgboost', 'lightgbm', 'keras', 'tensorflow', 'skops', 'joblib')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kitops_jupyter.capture.notebook import (
+from kitops_jupyter.adapter_helpers.capture.notebook import (
     NOT_FOUND_HINT,
     find_notebook_path,
     notebook_path_candidates,
@@ -165,9 +165,9 @@ def test_strip_rejects_missing_and_non_notebooks(tmp_path: Path) -> None:
 PROBE = """
 import json, ipykernel
 import sklearn.linear_model
-from kitops_jupyter.capture.notebook import find_notebook_path
-from kitops_jupyter.capture.requirements import imported_distributions
-from kitops_jupyter.progress_display import widget_frontend
+from kitops_jupyter.adapter_helpers.capture.notebook import find_notebook_path
+from kitops_jupyter.core.requirements import imported_distributions
+from kitops_jupyter.adapter_helpers.progress_display import widget_frontend
 print(json.dumps({
     "session": globals().get("__session__"),
     "found": str(find_notebook_path(namespace=globals())),

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from kitops_jupyter.capture.requirements import imported_distributions, requirements_txt, unpackaged_modules
+from kitops_jupyter.core.requirements import imported_distributions, requirements_txt, unpackaged_modules
 
 
 def _version(dist: str) -> str:

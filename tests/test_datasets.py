@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kitops_jupyter.datasets import read_dataset_dir
+from kitops_jupyter.core.datasetreaders import read_dataset_dir
 from kitops_jupyter.errors import InvalidArgument, NotFound
 
 FRAME = pd.DataFrame({"a": [1, 2, 3], "b": [0.5, 1.5, 2.5], "c": ["x", "y", "z"]})

@@ -17,7 +17,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 from sklearn.linear_model import LogisticRegression
 
-from kitops_jupyter import api, progress_display
+from kitops_jupyter import api
+from kitops_jupyter.adapter_helpers import progress_display
 from kitops_jupyter.core import listing
 from kitops_jupyter.core.storefiles import LOCK_FILE
 from kitops_jupyter.magics.results import KitfileDraft, ModelKitList, ModelKitResult

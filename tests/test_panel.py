@@ -402,7 +402,7 @@ def test_preview_is_the_kitfile_the_magic_builds_for_the_same_choices(
     namespace: dict[str, object], tmp_path: Path, kitops_home: Path
 ) -> None:
     """Same defaults as ``%kit pack --from-kernel``: the notebook is included and names the package."""
-    from kitops_jupyter.capture.kitfile_builder import build_kitfile_from_kernel
+    from kitops_jupyter.adapter_helpers.capture.kitfile_builder import build_kitfile_from_kernel
 
     work = tmp_path / "work"
     work.mkdir()

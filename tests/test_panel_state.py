@@ -11,7 +11,7 @@ import pytest
 import yaml
 from sklearn.linear_model import LogisticRegression
 
-from kitops_jupyter.capture import build_kitfile_from_kernel
+from kitops_jupyter.adapter_helpers.capture import build_kitfile_from_kernel
 from kitops_jupyter.core.kitfile import parse_kitfile, validate_kitfile
 from kitops_jupyter.errors import InvalidArgument
 from kitops_jupyter.panel import state as st

@@ -10,14 +10,14 @@ from typing import Any
 
 import pytest
 
-from kitops_jupyter.errors import InvalidArgument
-from kitops_jupyter.progress_display import (
+from kitops_jupyter.adapter_helpers.progress_display import (
     format_duration,
     format_size,
     format_summary,
     make_progress,
     widget_frontend,
 )
+from kitops_jupyter.errors import InvalidArgument
 
 MiB = 1 << 20
 DIGEST = "sha256:abcd1234" + "0" * 56
@@ -223,7 +223,7 @@ def test_widget_frontend_rule(
 
 BACKGROUND = """
 import threading
-from kitops_jupyter.progress_display import make_progress
+from kitops_jupyter.adapter_helpers.progress_display import make_progress
 go, done = threading.Event(), threading.Event()
 sink = make_progress("Pushing", "text", min_interval=0)
 def work():
@@ -271,7 +271,8 @@ def test_kernel_side_modules_import_no_jupyter_or_heavy_module() -> None:
 
     code = (
         "import sys\n"
-        "import kitops_jupyter.capture.kitfile_builder, kitops_jupyter.datasets, kitops_jupyter.progress_display\n"
+        "import kitops_jupyter.adapter_helpers.capture.kitfile_builder, kitops_jupyter.adapter_helpers.progress_display\n"
+        "import kitops_jupyter.core.datasetreaders\n"
         "banned = ('IPython', 'ipykernel', 'ipywidgets', 'traitlets', 'tornado', 'tqdm', 'pandas', 'polars',\n"
         "          'pyarrow', 'sklearn', 'skops', 'joblib', 'torch', 'nbformat')\n"
         "print(sorted(m for m in banned if m in sys.modules))\n"

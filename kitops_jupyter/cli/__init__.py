@@ -2,7 +2,8 @@
 
 Named ``kitj`` so it never shadows a real ``kit`` on PATH. Verbs, flags, output lines and exit codes
 are kit's (0 on success, 1 on any error, 130 when interrupted); the differences are listed in
-``docs/cli-conformance.md``. This adapter imports only ``api``, ``errors`` and ``progress_display``.
+``docs/cli-conformance.md``. This adapter imports only ``api``, ``errors`` and
+``adapter_helpers.progress_display``.
 """
 
 from __future__ import annotations

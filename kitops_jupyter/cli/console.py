@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from typing import TextIO
 
-from ..progress_display import ProgressSink, make_progress
+from ..adapter_helpers.progress_display import ProgressSink, make_progress
 
 __all__ = ["LEVELS", "Console"]
 

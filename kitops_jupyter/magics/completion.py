@@ -140,9 +140,9 @@ class KitCompleter:
         return sorted(found)
 
     def _variables(self, kind: str) -> list[str]:
-        from ..capture import user_variables
-        from ..capture.dataframes import find_dataframes
-        from ..capture.models import find_models
+        from ..adapter_helpers.capture import user_variables
+        from ..adapter_helpers.capture.dataframes import find_dataframes
+        from ..adapter_helpers.capture.models import find_models
 
         namespace = self.shell.user_ns
         try:

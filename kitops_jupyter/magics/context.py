@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import progress_display
+from ..adapter_helpers import progress_display
 from ..api import Kit, NetworkOptions
 from .config import KitOptions
 

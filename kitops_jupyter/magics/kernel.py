@@ -20,9 +20,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..adapter_helpers.capture import atomic_target
+from ..adapter_helpers.capture.kitfile_builder import KernelCapture, build_kitfile_from_kernel
 from ..api import parse_kitfile, validate_kitfile
-from ..capture import atomic_target
-from ..capture.kitfile_builder import KernelCapture, build_kitfile_from_kernel
 from ..errors import InvalidArgument
 from .context import Context
 from .handlers import pack_directory, prefer_local
@@ -64,7 +64,7 @@ def notebook_for(ctx: Context, args: argparse.Namespace, warnings: list[str]) ->
         if not path.is_file():
             raise InvalidArgument(f"--notebook {args.notebook}: no such notebook file")
         return path
-    from ..capture.notebook import NOT_FOUND_HINT, kernel_notebook
+    from ..adapter_helpers.capture.notebook import NOT_FOUND_HINT, kernel_notebook
 
     found = kernel_notebook(ctx.namespace)
     if found is None:

@@ -20,8 +20,8 @@ from typing import Any
 
 import ipywidgets as w
 
+from ..adapter_helpers.progress_display import format_size
 from ..errors import Cancelled, KitError
-from ..progress_display import format_size
 from .hints import panel_words
 from .stop import on_kernel_stop
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from .. import api
-from ..capture.kitfile_builder import build_kitfile_from_kernel
+from ..adapter_helpers.capture.kitfile_builder import build_kitfile_from_kernel
+from ..adapter_helpers.progress_display import format_size, format_summary
 from ..errors import InvalidArgument
-from ..progress_display import format_size, format_summary
 from . import state as st
 from .staging import stage_files, staging_dir
 

@@ -16,8 +16,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..adapter_helpers.capture.notebook import strip_notebook
 from ..api import excluded_reason
-from ..capture.notebook import strip_notebook
 from ..errors import InvalidArgument
 
 __all__ = ["stage_files", "staging_dir"]

@@ -23,10 +23,10 @@ from typing import Any
 
 import yaml
 
+from ..adapter_helpers.capture.dataframes import find_dataframes
+from ..adapter_helpers.capture.kitfile_builder import build_kitfile_from_kernel
+from ..adapter_helpers.capture.models import find_models, framework_of
 from ..api import dump_kitfile, excluded_reason, parse_config_json
-from ..capture.dataframes import find_dataframes
-from ..capture.kitfile_builder import build_kitfile_from_kernel
-from ..capture.models import find_models, framework_of
 from ..errors import InvalidArgument, KitError
 
 __all__ = [

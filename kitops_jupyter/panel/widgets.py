@@ -17,7 +17,7 @@ from typing import Any
 import ipywidgets as w
 
 from .. import api
-from ..capture.notebook import kernel_notebook
+from ..adapter_helpers.capture.notebook import kernel_notebook
 from . import state as st
 from .actions import ResultLine, Runner
 from .operations import Operations, Outcome

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidArgument, NotFound
+from ...errors import InvalidArgument, NotFound
 from . import atomic_target
 
 __all__ = [

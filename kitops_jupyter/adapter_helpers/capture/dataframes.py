@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidArgument
+from ...errors import InvalidArgument
 from . import atomic_target, file_stem, user_variables
 
 __all__ = [

@@ -7,9 +7,11 @@ namespace already belongs to them.
 
     dataframes       find DataFrames in a namespace, write them as Parquet/CSV with a summary
     models           find fitted models, save each in its framework's own safe format
-    requirements     pin the distributions the kernel actually imported
     notebook         find the running notebook's path; copy it with outputs stripped
     kitfile_builder  all of the above into a workdir layout plus a Kitfile
+
+The ``requirements.txt`` pins come from :mod:`kitops_jupyter.core.requirements`, which signing's
+provenance uses too.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from ..core.atomicfile import replacing_path
-from ..errors import InvalidArgument
+from ...core.atomicfile import replacing_path
+from ...errors import InvalidArgument
 
 __all__ = [
     "DatasetFile",
@@ -42,18 +44,18 @@ __all__ = [
 
 # Public names re-exported lazily, so importing one submodule does not load the others.
 _LAZY = {
-    "DatasetFile": "dataframes",
-    "find_dataframes": "dataframes",
-    "write_dataframe": "dataframes",
-    "ModelFile": "models",
-    "find_models": "models",
-    "save_model": "models",
-    "imported_distributions": "requirements",
-    "requirements_txt": "requirements",
-    "find_notebook_path": "notebook",
-    "strip_notebook": "notebook",
-    "KernelCapture": "kitfile_builder",
-    "build_kitfile_from_kernel": "kitfile_builder",
+    "DatasetFile": ".dataframes",
+    "find_dataframes": ".dataframes",
+    "write_dataframe": ".dataframes",
+    "ModelFile": ".models",
+    "find_models": ".models",
+    "save_model": ".models",
+    "imported_distributions": "...core.requirements",
+    "requirements_txt": "...core.requirements",
+    "find_notebook_path": ".notebook",
+    "strip_notebook": ".notebook",
+    "KernelCapture": ".kitfile_builder",
+    "build_kitfile_from_kernel": ".kitfile_builder",
 }
 
 
@@ -62,7 +64,7 @@ def __getattr__(name: str) -> object:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
 
-    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    return getattr(importlib.import_module(_LAZY[name], __name__), name)
 
 
 # IPython's own entries in the user namespace: history caches, prompts and helpers.

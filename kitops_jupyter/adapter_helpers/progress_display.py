@@ -38,7 +38,7 @@ from collections.abc import Callable, Mapping
 from types import ModuleType
 from typing import Any, Protocol, TextIO
 
-from .api import format_size
+from ..api import format_size
 
 __all__ = [
     "STYLES",
@@ -142,7 +142,7 @@ def make_progress(
 ) -> ProgressSink:
     """A progress sink for one operation (``style``: ``auto``, ``widget``, ``text`` or ``none``)."""
     if style not in STYLES:
-        from .errors import InvalidArgument
+        from ..errors import InvalidArgument
 
         raise InvalidArgument(f"unknown progress style {style!r}; choose one of {', '.join(STYLES)}")
     out = sys.stdout if stream is None else stream

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from .errors import InvalidArgument, NotFound
+from ..errors import InvalidArgument, NotFound
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -203,7 +203,7 @@ def read_dataset_dir(path: Path, allow_pickle: bool = False) -> pd.DataFrame | d
     if path.is_file():
         return read_dataset_file(path, allow_pickle)
     files, skipped = _data_files(path)
-    from .core.unstructured import is_media, media_frame  # imports pandas: only when needed
+    from .unstructured import is_media, media_frame  # imports pandas: only when needed
 
     if not files and any(is_media(name) for name in skipped):
         sizes = [(name, (path / name).stat().st_size) for name in skipped]
@@ -239,7 +239,7 @@ def read_dataset_url(fs: Any, url: str) -> pd.DataFrame | dict[str, pd.DataFrame
     Tables (CSV/TSV, Parquet, JSON Lines, Feather) are read by pandas through the URL; a folder of
     media files gives a media frame whose bytes are fetched only when asked.
     """
-    from .core.unstructured import is_hidden, is_media, media_frame
+    from .unstructured import is_hidden, is_media, media_frame
 
     info = fs.info(url)
     root = info["name"]

@@ -19,13 +19,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ..core import kitfile as kf
-from ..errors import InvalidArgument
+from ...core import kitfile as kf
+from ...core.requirements import requirements_txt, unpackaged_modules
+from ...errors import InvalidArgument
 from . import atomic_target, file_stem
 from .dataframes import DatasetFile, find_dataframes, is_dataframe, plan_dataframe, write_dataframe
 from .models import ModelFile, find_models, framework_of, plan_model, save_model
 from .notebook import strip_notebook
-from .requirements import requirements_txt, unpackaged_modules
 
 __all__ = [
     "NOTEBOOK_DESCRIPTION",

@@ -16,7 +16,7 @@ import functools
 import os
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from inspect import signature as _signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
@@ -28,6 +28,7 @@ from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile, dump_kitfile, parse_config_json, parse_kitfile, validate_kitfile
 from .core.layerrows import LayerRow, layer_row, layer_rows
 from .core.manifest import Descriptor, Manifest
+from .core.modelkitinfo import ModelKitInfo as ModelKitInfo  # one record for local and remote ModelKits
 from .core.oserrors import file_system_error
 from .core.progress import ProgressCallback as ProgressCallback  # the one (done, total) callback type
 from .core.reference import Reference, display_name, parse_reference
@@ -72,26 +73,6 @@ class RegistryStatus:
     @property
     def registry(self) -> str:
         return self.settings.registry
-
-
-@dataclass
-class ModelKitInfo:
-    """A ModelKit located in the store or a registry: reference, manifest, Kitfile (with digests).
-
-    ``referrers`` is filled by ``inspect(..., remote=True)``: what refers to it in its registry
-    (signatures, attestations, SBOMs); ``None`` when not asked.
-    """
-
-    reference: Reference
-    descriptor: Descriptor
-    manifest: Manifest
-    kitfile: Kitfile
-    referrers: Referrers | None = None
-    notes: builtins.list[str] = field(default_factory=builtins.list)  # e.g. damaged blobs a pull replaced
-
-    @property
-    def digest(self) -> str:
-        return self.descriptor.digest
 
 
 def _file_system_errors_as_kit_errors(cls: type[Kit]) -> type[Kit]:
@@ -243,8 +224,7 @@ class Kit:
         return found
 
     def _remote(self, reference: str | Reference) -> ModelKitInfo:
-        kit = reg.fetch_modelkit(reference, options=self.network)
-        return ModelKitInfo(kit.reference, kit.descriptor, kit.manifest, kit.kitfile)
+        return reg.fetch_modelkit(reference, options=self.network)
 
     def readme(self, reference: str | Reference) -> str:
         """The README / model card text of a local ModelKit (``""`` when it has none)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from kitops_jupyter.api import ModelKitInfo
 from kitops_jupyter.core import mediatypes
 from kitops_jupyter.core.reference import parse_reference
 from kitops_jupyter.core.registry.client import RegistryOptions
@@ -131,5 +132,6 @@ def test_modelpack_without_kitfile_annotation(
 def test_remote_fetch_for_diff(registry: RegistryServer, repo_name: str, tmp_path: Path) -> None:
     digest, manifest = _publish(registry.registry, repo_name, tmp_path)
     kit = fetch_modelkit(f"{registry.registry}/{repo_name}:v1", options=RegistryOptions(concurrency=1))
-    assert kit.manifest_bytes == manifest.encode()  # type: ignore[attr-defined]
-    assert kit.descriptor.digest == digest and kit.config_bytes.startswith(b'{"manifestVersion"')
+    assert type(kit) is ModelKitInfo  # the record api.inspect returns: one type for local and remote
+    assert kit.manifest.encode() == manifest.encode()  # type: ignore[attr-defined]
+    assert kit.descriptor.digest == digest and kit.kitfile.package.name == "test-model"

@@ -12,7 +12,7 @@ from .auth import ENV_PASSWORD, ENV_REGISTRY, ENV_USERNAME, Credentials, find_cr
 from .client import RegistryClient, RegistryOptions
 from .login import login, logout
 from .referrers import Referrer, Referrers, fetch_referrers
-from .remote import RemoteModelKit, fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
+from .remote import fetch_modelkit, remote_list, remote_remove, remote_unpack, unpack_parents
 from .retry import RetryPolicy
 from .settings import RegistrySettings, forget_settings, load_settings, save_settings
 from .streamupload import StreamingPush
@@ -30,7 +30,6 @@ __all__ = [
     "RegistryClient",
     "RegistryOptions",
     "RegistrySettings",
-    "RemoteModelKit",
     "RetryPolicy",
     "StreamingPush",
     "fetch_modelkit",

@@ -250,10 +250,6 @@ class RegistryClient:
         attempt = functools.partial(self._attempt, method, url, scope, what, ok, dict(headers or {}), body, stream)
         return self.options.retry.run(attempt, what) if retry else attempt()
 
-    def send(self, method: str, url: str, **options: Any) -> requests.Response:
-        """Deprecated spelling of ``request(..., retry=False)``, kept for code written before it."""
-        return self.request(method, url, retry=False, **options)
-
     def _attempt(
         self,
         method: str,

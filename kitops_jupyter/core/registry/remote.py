@@ -9,14 +9,14 @@ layers' ``org.cncf.model.filepath`` annotations as kit does (docs/format.md §2.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument, NotAModelKit, RegistryError
 from .. import mediatypes
-from ..manifest import Descriptor, Manifest
+from ..manifest import Descriptor
+from ..modelkitinfo import ModelKitInfo
 from ..modelpack import modelkit_kitfile
 from ..parents import MODEL_ONLY, missing_parent, parent_chain, selects_model
 from ..progress import ProgressCallback
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from ..unpack import Filter, PlannedLayer, UnpackHow, UnpackTransaction
 
 __all__ = [
-    "RemoteModelKit",
     "fetch_modelkit",
     "modelkit_kitfile",
     "remote_list",
@@ -42,28 +41,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class RemoteModelKit:
-    """A ModelKit as a registry holds it: reference, manifest descriptor and bytes, config, Kitfile."""
-
-    reference: Reference
-    descriptor: Descriptor
-    manifest: Manifest
-    manifest_bytes: bytes
-    config_bytes: bytes
-    kitfile: Kitfile
-
-    @property
-    def digest(self) -> str:
-        return self.descriptor.digest
-
-
 def fetch_modelkit(
     reference: Reference | str,
     *,
     options: RegistryOptions | None = None,
     client: RegistryClient | None = None,
-) -> RemoteModelKit:
+) -> ModelKitInfo:
     """Manifest, config and Kitfile of a remote ModelKit (``kit inspect/info --remote``, diff input)."""
     ref, _ = remote_reference(reference, "inspect")
     if client is None:
@@ -72,12 +55,11 @@ def fetch_modelkit(
     return _fetch(client, ref)
 
 
-def _fetch(client: RegistryClient, ref: Reference) -> RemoteModelKit:
+def _fetch(client: RegistryClient, ref: Reference) -> ModelKitInfo:
     what = f"inspect {ref}"
-    manifest, data, desc = remote_manifest(client, ref, what)
+    manifest, _, desc = remote_manifest(client, ref, what)
     config = fetch_blob_bytes(client, ref.repository, manifest.config, what)
-    kitfile = modelkit_kitfile(manifest, config, str(ref))
-    return RemoteModelKit(ref, desc, manifest, data, config, kitfile)
+    return ModelKitInfo(ref, desc, manifest, modelkit_kitfile(manifest, config, str(ref)))
 
 
 # -- list / remove ------------------------------------------------------------------------------------
@@ -85,7 +67,7 @@ def _fetch(client: RegistryClient, ref: Reference) -> RemoteModelKit:
 
 def remote_list(
     reference: Reference | str, *, options: RegistryOptions | None = None
-) -> list[RemoteModelKit]:
+) -> list[ModelKitInfo]:
     """ModelKits in a remote repository, one per tag (only the given tag if the reference has one).
 
     Tags that point at something other than a ModelKit are skipped, as ``kit list`` does; cosign's
@@ -108,7 +90,7 @@ def _with_ref(ref: Reference, name: str) -> Reference:
     return ref.with_digest(name) if name.startswith("sha256:") else ref.with_tag(name)
 
 
-def _try_fetch(client: RegistryClient, ref: Reference, _cancel: object) -> RemoteModelKit | None:
+def _try_fetch(client: RegistryClient, ref: Reference, _cancel: object) -> ModelKitInfo | None:
     try:
         return _fetch(client, ref)
     except NotAModelKit:

@@ -1,15 +1,17 @@
 """pytest plugin: the registry servers of the compatibility matrix besides Debian's ``docker-registry``.
 
-- ``token_registry``: CNCF distribution v3 (built from Go source, see :mod:`tests.gotools`) with
-  token authentication: it trusts JWTs from a :class:`~tests.token_server.TokenServer` run here, whose
-  users are ``reader`` (pull on ``team/*`` and ``prod/*``), ``writer`` (pull and push on those and
-  ``other/*``) and ``promoter`` (pull on ``team/*``, pull and push on ``prod/*``, nothing on ``other/*``).
+- ``token_registry``: parametrised over two registries with token authentication, Debian's
+  ``docker-registry`` 2.8 and CNCF distribution v3 (built from Go source, see :mod:`tests.gotools`),
+  so each token test runs against both (``v3_token_registry`` / ``debian_token_registry`` pick one).
+  Each trusts JWTs from its own :class:`~tests.token_server.TokenServer` run here, whose users are
+  ``reader`` (pull on ``team/*`` and ``prod/*``), ``writer`` (pull and push on those and ``other/*``)
+  and ``promoter`` (pull on ``team/*``, pull and push on ``prod/*``, nothing on ``other/*``).
 - ``crane_registry``: the go-containerregistry registry (``crane registry serve``), no auth, no
   cross-repository mount, one blob store for all repositories, referrers API off.
 - ``referrers_registry``: the same registry with its OCI 1.1 referrers API on (``tests/goregistry``,
   a few lines of Go around ``pkg/registry``), in memory.
 
-Both are session-scoped; tests use fresh repository names.
+All are session-scoped; tests use fresh repository names.
 """
 
 from __future__ import annotations
@@ -75,10 +77,7 @@ def _built(tool: gotools.GoTool) -> str:
         pytest.fail(str(exc))
 
 
-@pytest.fixture(scope="session")
-def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
-    binary = _built(gotools.DISTRIBUTION)
-    root = tmp_path_factory.mktemp("token-registry")
+def _token_registry(root: Path, binary: str | None) -> Iterator[TokenRegistry]:
     passwords = {name: "pw-" + secrets.token_urlsafe(12) for name in USERS}
     users = {name: TokenUser(passwords[name], grants) for name, grants in USERS.items()}
     tokens = TokenServer(root / "auth", users, service="kitops-test-registry", issuer="kitops-test-issuer")
@@ -91,6 +90,30 @@ def token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRe
     yield TokenRegistry(server, tokens, passwords)
     server.stop()
     tokens.stop()
+
+
+@pytest.fixture(scope="session")
+def v3_token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    """CNCF distribution v3 with token auth."""
+    yield from _token_registry(tmp_path_factory.mktemp("v3-token-registry"), _built(gotools.DISTRIBUTION))
+
+
+@pytest.fixture(scope="session")
+def debian_token_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TokenRegistry]:
+    """Debian's docker-registry 2.8 with the same token auth (``auth: token:`` in its config)."""
+    try:
+        binary = devregistry.find_registry_binary()
+    except devregistry.RegistryNotAvailable as exc:
+        pytest.fail(str(exc))
+    yield from _token_registry(tmp_path_factory.mktemp("debian-token-registry"), binary)
+
+
+@pytest.fixture(scope="session", params=["docker-registry-2.8", "distribution-v3"])
+def token_registry(request: pytest.FixtureRequest) -> TokenRegistry:
+    """Each token-auth test runs against both servers (each started once per session)."""
+    fixture = "debian_token_registry" if request.param == "docker-registry-2.8" else "v3_token_registry"
+    registry: TokenRegistry = request.getfixturevalue(fixture)
+    return registry
 
 
 @pytest.fixture

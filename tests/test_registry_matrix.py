@@ -27,7 +27,7 @@ def server(request: pytest.FixtureRequest) -> tuple[str, RegistryOptions]:
     """``(address, options)`` of one matrix server; token auth logs in as ``writer``."""
     if request.param == "crane":
         return request.getfixturevalue("crane_registry").address, RegistryOptions()
-    token_registry = request.getfixturevalue("token_registry")
+    token_registry = request.getfixturevalue("v3_token_registry")
     return token_registry.address, token_registry.options("writer")
 
 

@@ -1,6 +1,7 @@
-"""Cross-repository blob mount on real registries: Debian's docker-registry 2.8 and distribution v3
-(token auth, where the mount needs pull on the source and push on the target) mount; the
-go-containerregistry registry answers with an upload session, which the push then uses."""
+"""Cross-repository blob mount on real registries: Debian's docker-registry 2.8 (without auth, and with
+token auth) and distribution v3 (token auth, where the mount needs pull on the source and push on the
+target) mount; a refused mount (both token servers), a stale location record (docker-registry) and the
+go-containerregistry registry (no mount at all) answer with an upload session, which the push then uses."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Token authentication against a real registry: CNCF distribution v3 trusting JWTs from the token
-service in tests/token_server.py, with per-user scopes (see tests/matrix_fixtures.py)."""
+"""Token authentication against real registries: Debian's docker-registry 2.8 and CNCF distribution v3,
+each trusting JWTs from the token service in tests/token_server.py, with per-user scopes (every test
+runs against both: ``token_registry`` is parametrised, see tests/matrix_fixtures.py)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ import struct
 import tarfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -42,7 +42,7 @@ import pytest
 from kitops_jupyter import devregistry
 from kitops_jupyter.devregistry import RunningRegistry, free_port
 
-__all__ = ["FaultProxy", "RegistryServer", "free_port", "start_registry"]
+__all__ = ["FaultProxy", "Gathering", "RegistryServer", "free_port", "start_registry"]
 
 @dataclass
 class RegistryServer(RunningRegistry):
@@ -203,11 +203,54 @@ class Fault:
         return self.times > 0 and self.method in ("", method) and re.search(self.path, path) is not None
 
 
+class Gathering:
+    """Counts matching requests in flight at once, and holds the first ``size`` of them until all
+    ``size`` are in flight together (so parallel requests overlap for sure, without sleeps).
+
+    ``complete`` is set when the ``size`` requests were in flight together; ``most`` is the largest
+    number ever in flight. A request counts from its arrival until the registry has answered it, and
+    stops counting before the answer is relayed, so the client cannot start its next request first.
+    Held requests give up waiting after ``ceiling`` seconds (a client that never sends ``size`` in
+    parallel then fails the test's ``complete`` check instead of hanging).
+    """
+
+    def __init__(self, method: str, path: str, size: int, ceiling: float = 20.0) -> None:
+        self.method, self.path, self.size, self.ceiling = method, path, size, ceiling
+        self.complete = threading.Event()
+        self.in_flight = 0
+        self.most = 0
+        self._arrived = 0
+        self._gave_up = False
+        self._cond = threading.Condition()
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and re.search(self.path, path) is not None
+
+    def arrive(self) -> None:
+        with self._cond:
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            if self._arrived >= self.size:
+                return
+            self._arrived += 1
+            if self._arrived == self.size and self.in_flight >= self.size:
+                self.complete.set()
+                self._cond.notify_all()
+                return
+            if not self._gave_up and not self._cond.wait_for(self.complete.is_set, timeout=self.ceiling):
+                self._gave_up = True  # the rest pass at once: the test fails on ``complete``, not slowly
+
+    def leave(self) -> None:
+        with self._cond:
+            self.in_flight -= 1
+
+
 class FaultProxy:
     """A threaded HTTP proxy on 127.0.0.1 in front of one registry, with faults on demand.
 
     ``log`` records ``(method, path, status)`` of every answered request. With :meth:`require_token`
     the proxy runs Bearer token auth itself (token endpoint ``/token``), so token expiry is real.
+    :meth:`gather` counts (and makes overlap) parallel requests, e.g. blob uploads.
     """
 
     def __init__(self, upstream_host: str, upstream_port: int, max_connections: int = 32) -> None:
@@ -220,6 +263,7 @@ class FaultProxy:
         self.token_mode = False
         self.token = secrets.token_hex(16)
         self.token_requests = 0
+        self.gatherings: list[Gathering] = []
         self._lock = threading.Lock()
         self._slots = threading.BoundedSemaphore(max_connections)
         self._server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)
@@ -249,6 +293,13 @@ class FaultProxy:
         with self._lock:
             self.faults.append(fault)
         return fault
+
+    def gather(self, method: str, path: str, size: int) -> Gathering:
+        """Count the requests matching ``method`` and the ``path`` regex in flight; see :class:`Gathering`."""
+        gathering = Gathering(method, path, size)
+        with self._lock:
+            self.gatherings.append(gathering)
+        return gathering
 
     def require_token(self, username: str | None = None, password: str | None = None) -> None:
         self.token_mode = True
@@ -315,9 +366,23 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 )
             if fault and fault.kind == "stall":
                 time.sleep(fault.seconds)
-            self._forward(length, fault)
+            gatherings = [g for g in proxy.gatherings if g.matches(self.command, self.path)]
+            for gathering in gatherings:
+                gathering.arrive()
+            answered = [False]
 
-    def _forward(self, length: int, fault: Fault | None) -> None:
+            def leave() -> None:
+                if not answered[0]:
+                    answered[0] = True
+                    for gathering in gatherings:
+                        gathering.leave()
+
+            try:
+                self._forward(length, fault, leave)
+            finally:
+                leave()
+
+    def _forward(self, length: int, fault: Fault | None, answered: Callable[[], None] = lambda: None) -> None:
         proxy = self.server.proxy
         conn = http.client.HTTPConnection(*proxy.upstream, timeout=60)
         try:
@@ -332,6 +397,7 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             if not self._send_body(conn, length, fault):
                 return
             response = conn.getresponse()
+            answered()  # before the client sees the answer and sends its next request
             self._relay(response, fault)
         finally:
             conn.close()

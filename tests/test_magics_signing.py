@@ -88,3 +88,28 @@ def test_password_is_refused_as_an_argument(ip: InteractiveShell) -> None:
     with pytest.raises(UsageError, match=r"never taken from the cell.*COSIGN_PASSWORD") as info:
         run(ip, "sign 127.0.0.1:1/x:v1 --key cosign.key --password hunter2")
     assert "hunter2" not in str(info.value)
+
+
+def test_sign_notebook_flags_choose_what_the_provenance_names(
+    ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("COSIGN_PASSWORD", "s3cret-pw")
+    run(ip, "sign --generate-key keys")
+    (tmp_path / "work.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    named, left_out = f"{registry.registry}/{repo_name}:named", f"{registry.registry}/{repo_name}:left-out"
+    for ref, model in ((named, b"\0" * 2048), (left_out, b"\1" * 4096)):
+        make_context(tmp_path / "ctx", model=model)
+        run(ip, f"pack ctx -t {ref}")
+        run(ip, f"push {ref}")
+    run(ip, f"sign {named} --key keys/cosign.key --provenance --notebook work.ipynb")
+    run(ip, f"sign {left_out} --key keys/cosign.key --provenance --notebook work.ipynb --no-notebook")
+    capsys.readouterr()
+    assert run(ip, f"verify {named} --key keys/cosign.pub") is None  # without --provenance: the line only
+    assert capsys.readouterr().out.startswith("Verified ")
+    provenance = run(ip, f"verify {named} --key keys/cosign.pub --provenance").provenance[0]
+    assert provenance["invocation"]["configSource"]["uri"] == "work.ipynb"
+    assert provenance["materials"][0]["uri"] == "work.ipynb"
+    provenance = run(ip, f"verify {left_out} --key keys/cosign.pub --provenance").provenance[0]
+    assert "configSource" not in provenance["invocation"]
+    assert "work.ipynb" not in str(provenance["materials"])

@@ -26,9 +26,10 @@ from ..api import parse_kitfile, validate_kitfile
 from ..errors import InvalidArgument
 from .context import Context
 from .handlers import pack_directory, prefer_local
+from .parser import CommandError
 from .results import KitfileDraft, KitfileResult, ModelKitResult
 
-__all__ = ["init_from_kernel", "kitfile_cell", "load", "pack_from_kernel", "wants_kernel"]
+__all__ = ["init_from_kernel", "kitfile_cell", "load", "pack_from_kernel", "refuse_kernel_only", "wants_kernel"]
 
 DEFAULT_DIRECTORY = "modelkit"
 
@@ -36,6 +37,22 @@ DEFAULT_DIRECTORY = "modelkit"
 def wants_kernel(args: argparse.Namespace) -> bool:
     """True when the command takes its content from kernel variables."""
     return bool(args.from_kernel or args.dataset or args.model)
+
+
+_KERNEL_ONLY = ("notebook", "no_notebook", "no_requirements", "name", "desc", "author", "version", "license")
+
+
+def refuse_kernel_only(verb: str, args: argparse.Namespace, used: tuple[str, ...] = ()) -> None:
+    """A flag that only shapes a Kitfile from the kernel must not be dropped silently without one."""
+    given = [name for name in _KERNEL_ONLY if name not in used and getattr(args, name)]
+    given += ["dataset_format"] if args.dataset_format != "parquet" else []
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise CommandError(
+            f"%kit {verb}: {flags} only shape{'s' if len(given) == 1 else ''} a Kitfile from the kernel's "
+            f"variables; add --from-kernel (or --model/--dataset), or leave {'it' if len(given) == 1 else 'them'} "
+            f"out (see %kit {verb} --help)"
+        )
 
 
 def _dataset_map(specs: list[str] | None) -> dict[str, str]:

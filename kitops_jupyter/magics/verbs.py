@@ -111,6 +111,7 @@ REFERENCE = opt(
 def _init(ctx: Context, args: argparse.Namespace) -> object:
     if kernel.wants_kernel(args):
         return kernel.init_from_kernel(ctx, args)
+    kernel.refuse_kernel_only("init", args, used=("name", "desc", "author"))
     return handlers.init(ctx, args)
 
 
@@ -132,6 +133,7 @@ def find_verb(name: str) -> Verb:
 def _pack(ctx: Context, args: argparse.Namespace) -> object:
     if kernel.wants_kernel(args):
         return kernel.pack_from_kernel(ctx, args)
+    kernel.refuse_kernel_only("pack", args)
     return handlers.pack(ctx, args)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from kitops_jupyter.core import secretscan
+from kitops_jupyter.core import secrets, secretscan
 from kitops_jupyter.core.secrets import SecretFinding, excluded_reason, format_finding, redact
 from kitops_jupyter.core.secretscan import scan_for_secrets
 
@@ -314,8 +316,8 @@ def test_excerpts_name_kind_and_redacted_value(tmp_path: Path) -> None:
     assert_no_leak(found)
 
 
-@pytest.mark.timeout(120)  # quadratic regexes took many minutes on the first line alone
-def test_pathological_lines_scan_in_linear_time(tmp_path: Path) -> None:
+def test_pathological_lines_are_scanned_to_the_end(tmp_path: Path) -> None:
+    # Quadratic regexes took many minutes on the first line alone: the suite's own timeout stops them.
     lines = ["a_" * 300_000, "token=" * 100_000, "x_password " * 50_000, "A=" + " " * 500_000 + "b"]
     (tmp_path / ".env").write_text("\n".join(lines) + "\n")
     found = {(f.kind, f.line) for f in scan_for_secrets([tmp_path], tmp_path).findings}
@@ -366,35 +368,96 @@ def test_aws_pair_across_a_block_boundary(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 # ---- every pattern: one positive, one near miss -------------------------------------------------------------
+# The table is checked against core/secrets.py itself: a detector (a regex there) without a case here, or
+# a trigger word that no positive case contains, fails test_every_detector_has_a_case.
+
+ASIA_ID = "ASIA" + "Q3EXAMPLE7ZXCVBN"  # temporary (STS) credentials
+HELPER_PATTERNS = {  # regexes of core/secrets.py that recognise no secret alone: parts of a detector
+    "_KEY_HEAD": "the rest of a credential key, before the keyword",
+    "_QUOTED_VALUE": "a quoted value after a keyword (credential-assignment)",
+    "_BARE_VALUE": "an unquoted value after a keyword (credential-assignment)",
+    "_CODE_LIKE": "a call or subscript, not a literal (credential-assignment placeholder)",
+}
 
 
-@pytest.mark.parametrize(
-    ("name", "positive", "negative", "kind"),
-    [
-        ("k.txt", PRIVATE_KEY, "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n", "private-key"),
-        ("k.txt", f"id {AWS_ID}\n", f"id {AWS_ID[:-1]}\n", "aws-access-key-id"),
-        ("k.txt", f"x {GH_TOKEN}\n", f"x {GH_TOKEN[:20]}\n", "github-token"),
-        ("k.txt", f"x {GH_PAT}\n", "x github_pat_short\n", "github-token"),
-        ("k.txt", f"x {HF_TOKEN}\n", f"x {HF_TOKEN[:12]}\n", "huggingface-token"),
-        ("k.txt", f"x {SLACK_TOKEN}\n", "x xoxb-1234\n", "slack-token"),
-        ("k.txt", "https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop\n",
-         "https://hooks.slack.com/services/T0\n", "slack-webhook"),
-        ("k.ini", f"aws_secret_access_key = {AWS_SECRET}\n", 'aws_secret_access_key = "YOUR_SECRET_KEY"\n',
-         "aws-secret-access-key"),
-        ("config.json", f'{{"auth": "{DOCKER_AUTH}"}}\n', '{"auth": ""}\n', "docker-auth"),
-        (".netrc", f"machine r login me password {PASSWORD}\n", "machine r login me\n", "netrc-password"),
-        ("k.yaml", f"password: {PASSWORD}\n", "password: ${DB_PASSWORD}\n", "credential-assignment"),
-        (".env", f"SERVICE_KEY_X={PASSWORD}\n", "SERVICE_KEY_X=\n", "dotenv-value"),
-        ("keys.csv", f"{AWS_ID},{AWS_SECRET}\n", f"{AWS_ID},{SHA1}\n", "aws-secret-access-key"),
-    ],
-)
-def test_every_pattern_has_a_positive_and_a_negative(
-    tmp_path: Path, name: str, positive: str, negative: str, kind: str
-) -> None:
+def _token(kind: str, snippet: str) -> re.Pattern[str]:
+    (found,) = [p for k, p in secrets._TOKEN_PATTERNS if k == kind and snippet in p.pattern]
+    return found
+
+
+@dataclass(frozen=True)
+class Case:
+    detector: re.Pattern[str]
+    kind: str
+    file: str
+    positive: str
+    near_miss: str
+
+
+CASES = {
+    "aws-id-akia": Case(secrets._AWS_KEY_ID, "aws-access-key-id", "k.txt", f"id {AWS_ID}\n", f"id {AWS_ID[:-1]}\n"),
+    "aws-id-asia": Case(secrets._AWS_KEY_ID, "aws-access-key-id", "k.txt", f"id {ASIA_ID}\n", f"id {ASIA_ID.lower()}\n"),
+    **{
+        f"github-{prefix}": Case(_token("github-token", "gh[pousr]"), "github-token", "k.txt",
+                                 f"x {prefix}{GH_TOKEN[4:]}\n", f"x {prefix}{GH_TOKEN[4:20]}\n")
+        for prefix in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")
+    },
+    "github-pat": Case(_token("github-token", "github_pat_"), "github-token", "k.txt", f"x {GH_PAT}\n", "x github_pat_short\n"),
+    "huggingface": Case(_token("huggingface-token", "hf_"), "huggingface-token", "k.txt", f"x {HF_TOKEN}\n",
+                        f"x {HF_TOKEN[:12]}\n"),
+    **{
+        f"slack-{prefix}": Case(_token("slack-token", "xox"), "slack-token", "k.txt", f"x {prefix}{SLACK_TOKEN[5:]}\n",
+                                f"x {prefix}1234\n")
+        for prefix in ("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-")
+    },
+    "slack-webhook": Case(_token("slack-webhook", "hooks"), "slack-webhook", "k.txt",
+                          "url https://hooks.slack.com/services/T0000/B0000/abcdefghijklmnop\n",
+                          "url https://hooks.slack.com/services/T0\n"),
+    "private-key-rsa": Case(secrets._PRIVATE_KEY, "private-key", "k.txt", PRIVATE_KEY, "-----BEGIN PUBLIC KEY-----\nMIIBIjAN\n"),
+    "private-key-pgp": Case(secrets._PRIVATE_KEY, "private-key", "k.txt", "-----BEGIN PGP PRIVATE KEY BLOCK-----\n",
+                            "-----BEGIN PGP PUBLIC KEY BLOCK-----\n"),
+    "aws-secret-keyword": Case(secrets._AWS_SECRET, "aws-secret-access-key", "k.ini",
+                               f"aws_secret_access_key = {AWS_SECRET}\n", 'aws_secret_access_key = "YOUR_SECRET_KEY"\n'),
+    "aws-secret-beside-id": Case(secrets._BASE64_40, "aws-secret-access-key", "keys.csv", f"{AWS_ID},{AWS_SECRET}\n",
+                                 f"{AWS_ID},{SHA1}\n"),
+    "docker-auth": Case(secrets._DOCKER_AUTH, "docker-auth", "config.json", f'{{"auth": "{DOCKER_AUTH}"}}\n',
+                        '{"auth": ""}\n'),
+    "netrc-password": Case(secrets._NETRC_PASSWORD, "netrc-password", ".netrc",
+                           f"machine r login me password {PASSWORD}\n", "machine r login me\n"),
+    **{
+        f"assignment-{word}": Case(secrets._KEYWORD, "credential-assignment", "k.yaml", f"db_{word}: {PASSWORD}\n",
+                                   f"db_{word}: ${{DB_SECRET}}\n")
+        for word in ("password", "passwd", "token", "secret", "api_key", "api-key", "apikey", "access_key",
+                     "access-key", "accesskey")
+    },
+    "assignment-in-code": Case(secrets._KEYWORD, "credential-assignment", "s.py", f'db_password = "{PASSWORD}"\n',
+                               "db_password = getpass()\n"),
+    "dotenv-value": Case(secrets._DOTENV, "dotenv-value", ".env", f"SERVICE_URL_X={PASSWORD}\n", "SERVICE_URL_X=\n"),
+    "docker-auth-token": Case(secrets._DOCKER_AUTH, "docker-auth", "config.json",
+                              f'{{"identitytoken": "{DOCKER_AUTH}"}}\n', '{"identitytoken": "<token>"}\n'),
+}  # fmt: skip
+
+
+def test_every_detector_has_a_case() -> None:
+    module = {
+        name: value.pattern for name, value in vars(secrets).items() if isinstance(value, re.Pattern)
+    }
+    assert set(HELPER_PATTERNS) <= set(module)
+    detectors = {p for name, p in module.items() if name not in HELPER_PATTERNS}
+    detectors |= {p.pattern for _, p in secrets._TOKEN_PATTERNS}
+    assert detectors - {case.detector.pattern for case in CASES.values()} == set()
+    positives = " ".join(case.positive.lower() for case in CASES.values())
+    assert [word for word in secrets._TRIGGER_WORDS if word not in positives] == []
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_each_detector_finds_its_positive_and_not_its_near_miss(tmp_path: Path, case: Case) -> None:
     (tmp_path / "yes").mkdir()
     (tmp_path / "no").mkdir()
-    assert kind in {f.kind for f in scan(tmp_path / "yes", {name: positive})}
-    assert kind not in {f.kind for f in scan(tmp_path / "no", {name: negative})}
+    found = scan(tmp_path / "yes", {case.file: case.positive})
+    assert (case.file, 1, case.kind) in kinds(found)
+    assert_no_leak(found)
+    assert case.kind not in {f.kind for f in scan(tmp_path / "no", {case.file: case.near_miss})}
 
 
 # ---- Parquet ------------------------------------------------------------------------------------------------

@@ -440,9 +440,7 @@ def test_detect_license_full_texts(name: str, spdx: str) -> None:
 
 
 def _golden_init_cases() -> list[tuple[str, dict[str, Any]]]:
-    if not GOLDEN.is_file():
-        return []
-    cases = json.loads(GOLDEN.read_text()).get("init_cases") or {}
+    cases = json.loads(GOLDEN.read_text())["init_cases"]
     return sorted(cases.items())
 
 

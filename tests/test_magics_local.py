@@ -109,9 +109,12 @@ def test_unpack_with_filter(ip: InteractiveShell, tmp_path: Path) -> None:
         "data/train.csv"
     ]
     assert result.action.startswith("Unpacked into out")
-    with pytest.raises(UsageError):
-        run(ip, "unpack team/tiny:v1 -d out --filter datasets")  # exists; needs -o or -i
+    Path("out/data/train.csv").write_text("edited\n")
+    with pytest.raises(UsageError, match=r"path 'data/train.csv' already exists; use overwrite=True \(-o\)"):
+        run(ip, "unpack team/tiny:v1 -d out --filter datasets")
+    assert Path("out/data/train.csv").read_text() == "edited\n"
     run(ip, "unpack team/tiny:v1 -d out --filter datasets -o")
+    assert Path("out/data/train.csv").read_text() == "a,b\n1,2\n3,4\n"
 
 
 def test_load_local_dataset(ip: InteractiveShell, tmp_path: Path) -> None:

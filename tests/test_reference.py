@@ -196,8 +196,6 @@ SOURCE_REPO = "localhost/src/model"
 
 
 def _golden_rows() -> list[dict[str, Any]]:
-    if not GOLDEN.exists():
-        return []
     rows: list[dict[str, Any]] = json.loads(GOLDEN.read_text())["references"]["rows"]
     return rows
 

@@ -259,6 +259,24 @@ def test_missing_certificate_files_are_named(
     assert api.Kit().list_modelkits() == []
 
 
+def test_a_client_certificate_that_does_not_load_is_named_at_once(
+    ip: InteractiveShell, mtls_published: Published
+) -> None:
+    ca, cert = _flag(mtls_published, "--tls-cert"), _flag(mtls_published, "--client-cert")
+    ca_key = str(Path(ca).parent / "ca.key")
+    advice = "give a PEM certificate and its private key (client_cert= and client_key=, %kit ... --client-cert PEM --client-key PEM)"
+    with pytest.raises(UsageError) as no_key:
+        run(ip, f"pull {mtls_published.ref} --tls-cert {ca} --client-cert {ca}")
+    assert str(no_key.value) == (
+        f"client certificate {ca} (no key given) cannot be used: no PEM certificate with its private key found; {advice}"
+    )
+    with pytest.raises(UsageError) as mismatch:
+        run(ip, f"pull {mtls_published.ref} --tls-cert {ca} --client-cert {cert} --client-key {ca_key}")
+    assert str(mismatch.value) == (
+        f"client certificate {cert} with key {ca_key} cannot be used: key values mismatch; {advice}"
+    )
+
+
 # -- --concurrency -------------------------------------------------------------------------------------
 
 

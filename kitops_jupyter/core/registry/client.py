@@ -113,7 +113,26 @@ class RegistryOptions:
         for path in (cert, key):
             if path is not None and not Path(path).is_file():
                 raise InvalidArgument(f"client certificate file {path} does not exist; check {ENV_CLIENT_CERT}")
+        _check_loads(str(cert), str(key) if key else None)
         return (str(cert), str(key)) if key else str(cert)
+
+
+def _check_loads(cert: str, key: str | None) -> None:
+    """A certificate that does not load fails every handshake the same way: say so now, once, instead
+    of retrying a connection error ("PEM lib") that no retry can fix."""
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key, password=lambda: b"")  # never a prompt
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", None) or "").lower().replace("_", " ")
+        if not reason or "pem lib" in str(exc).lower():  # OpenSSL's word for "no PEM key or cert found"
+            reason = "no PEM certificate with its private key found"
+        pair = f"client certificate {cert}" + (f" with key {key}" if key else " (no key given)")
+        raise InvalidArgument(
+            f"{pair} cannot be used: {reason}; give a PEM certificate and its private key (client_cert= and "
+            "client_key=, %kit ... --client-cert PEM --client-key PEM)"
+        ) from None
 
 
 def is_loopback(registry: str) -> bool:

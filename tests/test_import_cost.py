@@ -30,6 +30,7 @@ HEAVY = (
     "fsspec",
     "pandas",
     "IPython",
+    "cryptography",  # only signing and verifying use it
 )
 
 CHILD = """

@@ -25,7 +25,7 @@ import zstandard
 from kitops_jupyter.core import layerwrite
 from kitops_jupyter.core.ignore import IgnoreRules
 from kitops_jupyter.core.layerwalk import TarEntry, walk_layer
-from kitops_jupyter.core.layerwrite import LayerBlob, write_layer
+from kitops_jupyter.core.layerwrite import LayerBlob, plain_tar_size, write_layer
 from kitops_jupyter.core.tarformat import END_OF_ARCHIVE, file_header, pad
 from kitops_jupyter.errors import InvalidArgument, PackError
 from tests.golden.cases import build_case
@@ -333,3 +333,23 @@ def test_random_layouts_equal_real_kit(seed: int, tmp_path: Path) -> None:
         walked = walk_layer(ctx, layer, rules, layers, lambda _: None, exclusion_rule="v1.7")
         ours.append(write_layer(walked, MT, "none", tmp_path).digest)
     assert ours == expected
+
+
+@pytest.mark.parametrize("seed", range(0, 40, 4))
+def test_plain_tar_size_is_known_before_packing(seed: int, tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    layers = random_layout(ctx, seed)
+    rules = IgnoreRules.load(ctx)
+    for layer in layers:
+        walked = list(walk_layer(ctx, layer, rules, layers, lambda _: None, exclusion_rule="v1.7"))
+        assert plain_tar_size(walked) == write_layer(walked, MT, "none", tmp_path).size
+
+
+def test_plain_tar_size_counts_long_name_headers(tmp_path: Path) -> None:
+    ctx = tmp_path / "ctx"
+    deep = ctx / ("d" * 120) / "ü-name"  # a PAX header for the long, non-ASCII path
+    deep.mkdir(parents=True)
+    (deep / ("f" * 150)).write_bytes(b"x" * 1000)
+    (ctx / "Kitfile").write_text("manifestVersion: 1.0.0\ncode:\n  - path: .\n")
+    walked = list(walk_layer(ctx, ".", IgnoreRules.load(ctx), ["."], lambda _: None, exclusion_rule="v1.7"))
+    assert plain_tar_size(walked) == write_layer(walked, MT, "none", tmp_path).size

@@ -13,6 +13,7 @@ from kitops_jupyter.api import Kit, NetworkOptions
 from kitops_jupyter.core.registry.client import RegistryClient
 from kitops_jupyter.core.registry.downloads import fetch_blob_bytes
 from kitops_jupyter.core.registry.retry import RetryPolicy
+from kitops_jupyter.core.registry.streamupload import _SizedBody
 from kitops_jupyter.errors import InvalidArgument
 from tests.registry_fixtures import FaultProxy, RegistryServer
 
@@ -107,6 +108,31 @@ def test_a_failed_stream_falls_back_to_a_normal_push(
     data, blobs = _remote(fault_proxy.registry, repo_name, "v1")
     assert data == kit.store.read_blob(result.digest)
     assert all(blobs[d] == kit.store.read_blob(d) for d in blobs)
+
+
+def test_uncompressed_layers_stream_with_their_length(
+    fault_proxy: FaultProxy, repo_name: str, tmp_path: Path, project: Path
+) -> None:
+    # The proxy relays request bodies by Content-Length only: a layer sent with chunked transfer
+    # encoding would arrive empty, fail the stream and be uploaded again after the pack.
+    kit = Kit(home=tmp_path / "a")
+    ref = f"{fault_proxy.registry}/{repo_name}:v1"
+    result = kit.pack(project, tag=ref, push=True, compression="none")
+    layers = [layer.digest for layer in result.manifest.layers]
+    assert result.pushed is not None and sorted(result.pushed.skipped) == sorted(layers)
+    patches = [path for method, path, status in fault_proxy.log if method == "PATCH" and status == 202]
+    assert len(patches) == len(layers)  # one PATCH per layer, nothing sent twice
+    data, blobs = _remote(fault_proxy.registry, repo_name, "v1")
+    assert data == kit.store.read_blob(result.digest)
+    assert all(blobs[d] == kit.store.read_blob(d) for d in blobs)
+
+
+@pytest.mark.parametrize("pieces", [[b"ab"], [b"ab", b"cd"]])
+def test_a_layer_that_does_not_match_its_announced_size_breaks_the_request(pieces: list[bytes]) -> None:
+    body = _SizedBody(iter(pieces), 3)
+    assert len(body) == 3
+    with pytest.raises(OSError, match="not the 3 announced"):
+        list(body)
 
 
 def test_pack_push_needs_a_registry(tmp_path: Path, project: Path) -> None:

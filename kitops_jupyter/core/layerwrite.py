@@ -51,6 +51,19 @@ class LayerBlob:
     media_type: str
 
 
+def plain_tar_size(entries: Iterable[TarEntry]) -> int:
+    """Size of the uncompressed tar :func:`write_layer` makes of ``entries`` (its blob size for
+    ``none``), known before a byte is read: ``pack --push`` announces it, so the upload needs no
+    chunked transfer encoding (whose framing copies every byte once more)."""
+    total = len(END_OF_ARCHIVE)
+    for entry in entries:
+        if entry.is_dir:
+            total += len(dir_header(entry.name, entry.mode))
+        else:
+            total += len(file_header(entry.name, entry.mode, entry.size)) + entry.size + len(pad(entry.size))
+    return total
+
+
 def write_layer(
     entries: Iterable[TarEntry],
     media_type: str,

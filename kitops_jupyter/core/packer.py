@@ -33,7 +33,7 @@ from .kitfile import (
 from .kitfile import config_json as kitfile_config_json
 from .layercache import CachedLayer, LayerCache
 from .layerwalk import TarEntry, walk_layer
-from .layerwrite import write_layer
+from .layerwrite import plain_tar_size, write_layer
 from .manifest import Descriptor, Manifest, build_manifest, created_timestamp
 from .parents import parent_chain, parent_reference
 from .progress import ByteProgress, ProgressCallback
@@ -57,7 +57,7 @@ class LayerTee(Protocol):
     def close(self, digest: str | None) -> bool: ...  # None: the layer failed, abandon it
 
 
-OpenTee = Callable[[str], LayerTee]  # layer media type -> where its bytes go
+OpenTee = Callable[[str, int | None], LayerTee]  # (layer media type, blob size if known) -> where its bytes go
 UNTAGGED_REPO = "localhost/_"
 
 
@@ -360,7 +360,8 @@ class _LayerWriter:
 
     def _pack(self, layer: _PlannedLayer, media_type: str, key: str) -> CachedLayer:
         started = time.time_ns()
-        tee = self.sink(media_type) if self.sink is not None else None
+        size = plain_tar_size(layer.entries) if self.compression == "none" else None
+        tee = self.sink(media_type, size) if self.sink is not None else None
         try:
             written = write_layer(
                 layer.entries,

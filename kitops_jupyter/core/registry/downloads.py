@@ -26,7 +26,7 @@ import requests
 import urllib3
 
 from ...errors import IntegrityError, RegistryError
-from ..digest import CHUNK
+from ..digest import CHUNK, HashingThread
 from ..manifest import Descriptor
 from .client import RegistryClient, pull_scope
 from .http_errors import connection_error
@@ -168,11 +168,12 @@ class _Download:
     def _stream(self, response: requests.Response, start: int) -> None:
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if start else os.O_TRUNC)
         fd = os.open(self.path, flags, 0o600)
+        hashing = HashingThread(self.hasher)  # hashes beside the reads and writes below
         with os.fdopen(fd, "wb", buffering=0) as out:
             try:
                 for chunk in iter_body(response):
                     out.write(chunk)
-                    self.hasher.update(chunk)
+                    hashing.update(chunk)
                     self.hashed += len(chunk)
                     self.meter.advance_to(self.hashed)
                     if self.hashed > self.desc.size:
@@ -181,6 +182,8 @@ class _Download:
                 raise Transient(
                     connection_error(exc, response.url, self.client.plain_http, self.what)
                 ) from None
+            finally:
+                hashing.finish()  # every byte written is hashed: a resume continues from here
 
     def verify(self) -> None:
         """Size and digest of the finished file; on mismatch the file is deleted."""

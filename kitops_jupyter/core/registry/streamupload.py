@@ -1,9 +1,11 @@
 """``pack --push``: each layer streams to the registry while it is being packed.
 
 A layer's digest is only known once it is fully written, so the blob goes up the way ``docker push``
-streams layers: ``POST`` an upload session, one ``PATCH`` whose body (chunked transfer encoding) is
-fed from a small bounded queue as the packer writes, then ``PUT ?digest=`` once the digest is known.
-The registry checks that digest against what it received.
+streams layers: ``POST`` an upload session, one ``PATCH`` whose body is fed from a small bounded queue
+as the packer writes, then ``PUT ?digest=`` once the digest is known. The registry checks that digest
+against what it received. An uncompressed layer's size is known in advance (the packer computes it
+from the file sizes), so its ``PATCH`` carries a ``Content-Length`` and the pieces go to the socket as
+they are; a compressed one uses chunked transfer encoding, whose framing costs one more copy.
 
 This is an optimisation only: the packer still writes every blob into the local store, and the push
 that follows (``HEAD`` per blob) uploads whatever did not land here, the usual way with retries and
@@ -39,8 +41,9 @@ class StreamingPush:
         self.enabled = upload_mode(client.registry, 1, 0) == "chunked"
         self.sent: list[str] = []  # digests the registry accepted while packing
 
-    def open(self, media_type: str) -> LayerStream:
-        stream = LayerStream(self, media_type)
+    def open(self, media_type: str, size: int | None = None) -> LayerStream:
+        """A stream for one layer; ``size`` is the blob's exact size when the packer knows it."""
+        stream = LayerStream(self, media_type, size)
         if self.enabled:
             stream.start()
         return stream
@@ -49,9 +52,10 @@ class StreamingPush:
 class LayerStream:
     """One blob streamed while it is written: :meth:`write` pieces, then :meth:`close` with the digest."""
 
-    def __init__(self, push: StreamingPush, media_type: str) -> None:
+    def __init__(self, push: StreamingPush, media_type: str, size: int | None = None) -> None:
         self._push = push
         self.media_type = media_type
+        self.size = size
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_DEPTH)
         self._thread: threading.Thread | None = None
         self._failed = threading.Event()
@@ -104,7 +108,8 @@ class LayerStream:
             started = client.request("POST", url, scope=scope, what=push.what, ok=(202,), retry=False)
             started.close()
             location = self._location = location_of(client, started, push.what)
-            bodies = iter([self._body()])  # one body only: a second attempt could not replay the bytes
+            body = self._body() if self.size is None else _SizedBody(self._body(), self.size)
+            bodies = iter([body])  # one body only: a second attempt could not replay the bytes
             response = client.request(
                 "PATCH",
                 location,
@@ -168,3 +173,27 @@ class LayerStream:
                 ok=(204, 404),
                 retry=False,
             ).close()
+
+
+class _SizedBody:
+    """The pieces of a layer whose size was announced: requests sends ``Content-Length`` (from
+    ``len``) and the pieces unframed. A stream that ends short of the size or runs past it raises,
+    which breaks the request, instead of leaving the registry waiting for bytes that never come."""
+
+    def __init__(self, pieces: Iterator[bytes], size: int) -> None:
+        self._pieces, self._size = pieces, size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        for piece in self._pieces:
+            sent += len(piece)
+            if sent > self._size:
+                break
+            yield piece
+        if sent != self._size:
+            raise OSError(
+                f"the layer was {sent} bytes, not the {self._size} announced; it is uploaded after the pack"
+            )

@@ -15,11 +15,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from typing import TYPE_CHECKING, Any
 
 from ...errors import InvalidArgument, KeyFileError
 from ..atomicfile import write_bytes
@@ -31,6 +27,11 @@ PASSWORD_ENV = "COSIGN_PASSWORD"
 _SCRYPT_N = (1 << 15, 1 << 16, 1 << 17)
 _SCRYPT_DEFAULT_N = 1 << 16
 
+# cryptography is imported only when a key is used: it costs a fresh kernel's first push or pull
+# about 25 ms of imports, and only signing and verifying need it.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
 
 @dataclass(frozen=True)
 class SigningKey:
@@ -41,6 +42,9 @@ class SigningKey:
 
     def sign(self, data: bytes) -> bytes:
         """ASN.1 DER ECDSA signature over SHA-256 of ``data`` (what cosign stores, base64)."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         return self.private.sign(data, ec.ECDSA(hashes.SHA256()))
 
     @property
@@ -56,6 +60,10 @@ class VerifyingKey:
     source: str
 
     def verify(self, signature: bytes, data: bytes) -> bool:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
         try:
             self.public.verify(signature, data, ec.ECDSA(hashes.SHA256()))
         except (InvalidSignature, ValueError):
@@ -63,6 +71,8 @@ class VerifyingKey:
         return True
 
     def pem(self) -> bytes:
+        from cryptography.hazmat.primitives import serialization
+
         return self.public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -70,6 +80,8 @@ class VerifyingKey:
     @property
     def fingerprint(self) -> str:
         """``sha256:`` of the DER public key, shortened: enough to tell two keys apart."""
+        from cryptography.hazmat.primitives import serialization
+
         der = self.public.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -102,6 +114,8 @@ def _pem_blocks(data: bytes, source: str) -> tuple[str, bytes]:
 
 
 def _p256(key: Any, source: str) -> ec.EllipticCurvePrivateKey:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise KeyFileError(
             f"{source} is not an ECDSA P-256 key; create one with %kit sign --generate-key "
@@ -112,6 +126,8 @@ def _p256(key: Any, source: str) -> ec.EllipticCurvePrivateKey:
 
 def load_private_key(path: Path | str, password: bytes | None) -> SigningKey:
     """A cosign encrypted private key (``password`` needed) or a plain PEM ECDSA P-256 key."""
+    from cryptography.hazmat.primitives import serialization
+
     source = str(path)
     data = _read(path, "private key")
     label, der = _pem_blocks(data, source)
@@ -137,6 +153,9 @@ def needs_password(path: Path | str) -> bool:
 
 def load_public_key(path: Path | str) -> VerifyingKey:
     """A PKIX ``PUBLIC KEY`` PEM (cosign.pub), ECDSA P-256."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     source = str(path)
     data = _read(path, "public key")
     label, _ = _pem_blocks(data, source)
@@ -222,6 +241,9 @@ def generate_key_pair(directory: Path | str, password: bytes, *, prefix: str = "
         if path.exists():
             raise InvalidArgument(f"{path} already exists; move it away or choose another directory")
     directory.mkdir(parents=True, exist_ok=True)
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     der = key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

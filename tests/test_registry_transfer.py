@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -200,10 +199,9 @@ def test_slow_server_still_completes(fault_proxy: FaultProxy, repo_name: str, tm
     make_modelkit(src, model=os.urandom(MiB))
     fault_proxy.throttle = 2 * MiB
     ref = f"{fault_proxy.registry}/{repo_name}:v1"
-    start = time.monotonic()
     push(src, "test/model:v1", ref, options=RegistryOptions(timeout=5))
     pull(_fresh_store(tmp_path, "b"), ref, options=RegistryOptions(timeout=5))
-    assert time.monotonic() - start > 0.8  # the throttle really applied
+    assert fault_proxy.body_bytes >= MiB  # the layer came back through the throttled proxy
 
 
 def test_two_pulls_of_one_blob_at_once(registry: RegistryServer, repo_name: str, tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ local ``docker-registry`` (tests/registry_fixtures.py). Each test saves a screen
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from kitops_jupyter.api import format_size
 from kitops_jupyter.errors import NotFound
 from tests.browser_fixtures import LabServer, open_lab, write_project
 from tests.registry_fixtures import RegistryServer
@@ -82,12 +84,17 @@ def test_sidebar_lists_details_pushes_and_pulls(
     expect(sidebar.locator(".kitops-kitfile")).to_contain_text("name: sidebar-demo")
     expect(sidebar.locator(".kitops-layer")).to_have_count(2)
     expect(sidebar.locator(".kitops-reference")).to_have_value(reference)
+    # with each layer's size as kit prints it (the server's text; the sidebar has no formatter of its own)
+    shown = sidebar.locator(".kitops-layer-size").all_text_contents()
+    assert sorted(shown) == sorted(format_size(layer.size) for layer in packed.manifest.layers)
     # When pushing it, the registry has the tag and a notification says so in the shared wording
     action(sidebar, "push")
     pushed = toast(lab_page, "success", f"Pushed {reference} (")
     expect(pushed).to_contain_text("blobs uploaded")
     expect(pushed).to_contain_text("0 already in the registry")
-    expect(sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')).to_be_visible()
+    pushed_job = sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')
+    expect(pushed_job).to_be_visible()
+    expect(pushed_job.locator(".kitops-job-amount")).to_have_text(re.compile(r"^(\S+ \S?i?B) / \1$"))
     assert [info.tags for info in lab_server.kit.list_modelkits(f"{registry.registry}/{repo_name}")] == [["v1"]]
     # When Remove is pressed, JupyterLab asks first; Cancel keeps it
     action(sidebar, "remove")

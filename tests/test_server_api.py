@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import kitops_jupyter
+from kitops_jupyter.api import format_size
 from kitops_jupyter.errors import NotFound
 from tests.browser_fixtures import LabServer, write_project
 from tests.registry_fixtures import FaultProxy, RegistryServer
@@ -69,6 +70,8 @@ def test_pack_job_lists_and_details_the_modelkit(lab_server: LabServer) -> None:
     assert "name: rest-pack" in detail["kitfile"] and "path: model.bin" in detail["kitfile"]
     assert {layer["kind"] for layer in detail["layers"]} == {"model", "dataset"}
     assert {layer["path"] for layer in detail["layers"]} == {"model.bin", "data/train.csv"}
+    assert detail["sizeText"] == format_size(detail["size"]) and detail["sizeText"].endswith("B")
+    assert all(layer["sizeText"] == format_size(layer["size"]) for layer in detail["layers"])
 
 
 @pytest.mark.parametrize("path", ["..", "../..", "/etc", "/"])

@@ -16,7 +16,7 @@ from kitops_jupyter.errors import OutsideRoot
 from kitops_jupyter.server import errormap
 from kitops_jupyter.server.context import resolve_inside
 from kitops_jupyter.server.jobs import JobManager
-from kitops_jupyter.server.views import _reference
+from kitops_jupyter.server.views import _reference, layer_json
 
 SERVER_DIR = Path(errormap.__file__).parent
 
@@ -83,6 +83,7 @@ def test_job_succeeds_with_progress_and_result() -> None:
     done = jobs.wait(started["id"])
     assert seen.is_set() and done["state"] == "succeeded" and done["result"] == {"ok": True}
     assert (done["done"], done["total"]) == (10, 10) and done["finished"] >= done["started"]
+    assert started["amount"] == "" and done["amount"] == "10 B / 10 B"  # sizes as kit prints them
     jobs.shutdown()
 
 
@@ -152,6 +153,12 @@ def test_layer_kinds_and_references() -> None:
     assert _reference("org/m", "v1", "sha256:ab") == "org/m:v1"
     assert _reference("org/m", "", "sha256:ab") == "org/m@sha256:ab"
     assert _reference("<none>", "", "sha256:ab") == "sha256:ab"
+
+
+def test_sizes_reach_the_sidebar_as_kit_prints_them() -> None:
+    """kit rounds down (2047 bytes is 1.9 KiB); the sidebar shows the server's text, not its own rounding."""
+    row = layer_row(Descriptor("application/vnd.kitops.modelkit.model.v1.tar", "sha256:" + "0" * 64, 2047))
+    assert layer_json(row)["size"] == 2047 and layer_json(row)["sizeText"] == "1.9 KiB"
 
 
 def test_importing_the_package_and_the_server_hooks_imports_no_jupyter_server() -> None:

@@ -5,7 +5,10 @@ job's snapshot; ``work`` reports ``(done, total)`` bytes through ``progress`` (t
 long ``api`` verb accepts) and returns a JSON-ready result. ``get`` answers the current snapshot:
 
     {"id", "kind", "target", "state": "running" | "succeeded" | "failed" | "cancelled",
-     "done", "total", "result", "error", "started", "finished"}
+     "done", "total", "amount", "result", "error", "started", "finished"}
+
+``amount`` is ``done`` / ``total`` as kit prints sizes (``"1.5 KiB / 3.0 KiB"``, ``""`` until the total
+is known).
 
 ``cancel`` marks a running job ``cancelled`` at once (the browser stops waiting) and makes its next
 progress report raise, so transfers stop at the next chunk; whatever the work returns afterwards is
@@ -28,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..api import ProgressCallback
+from ..api import ProgressCallback, format_size
 from ..errors import JobCancelled, KitError, NotFound
 from .errormap import error_body
 
@@ -53,6 +56,11 @@ class Job:
     finished: float | None = None
 
 
+def _snapshot(job: Job) -> dict[str, Any]:
+    amount = f"{format_size(job.done)} / {format_size(job.total)}" if job.total > 0 else ""
+    return {**asdict(job), "amount": amount}
+
+
 class JobManager:
     """An in-memory job table in front of a thread pool (one per server)."""
 
@@ -70,7 +78,7 @@ class JobManager:
             self._jobs[job.id] = job
             self._cancel[job.id] = threading.Event()
             self._prune()
-            snapshot = asdict(job)
+            snapshot = _snapshot(job)
         self._pool.submit(self._run, job, work)
         return snapshot
 
@@ -80,7 +88,7 @@ class JobManager:
             job = self._jobs.get(job_id)
             if job is None:
                 raise NotFound(f"no job {job_id!r} on this server (jobs are kept in memory until restart)")
-            return asdict(job)
+            return _snapshot(job)
 
     def cancel(self, job_id: str) -> dict[str, Any]:
         """Stop a running job (a finished one is answered unchanged); returns its snapshot."""
@@ -91,12 +99,12 @@ class JobManager:
             if job.state == "running":
                 self._cancel[job_id].set()
                 job.state, job.finished = "cancelled", time.time()
-            return asdict(job)
+            return _snapshot(job)
 
     def list(self) -> list[dict[str, Any]]:
         """Every known job, oldest first."""
         with self._lock:
-            return [asdict(job) for job in self._jobs.values()]
+            return [_snapshot(job) for job in self._jobs.values()]
 
     def wait(self, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
         """Poll until the job is no longer running (for tests and scripts)."""

@@ -1,6 +1,8 @@
 """JSON shapes of the REST API, built from ``api`` results (the schemas in ``openapi.yaml``).
 
-Field names are camelCase as the browser reads them. No Jupyter imports here.
+Field names are camelCase as the browser reads them. Sizes come as bytes and, in ``sizeText``, as kit
+prints them (``format_size``), so the sidebar shows the same text as ``kit list`` and the magics without a
+formatter of its own. No Jupyter imports here.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..api import (
     RemoveResult,
     SignatureSettings,
     describe_verification,
+    format_size,
     kitfile_text,
     layer_rows,
     parse_reference,
@@ -73,6 +76,7 @@ def _created_of(kit: Kit, digest: str) -> str:
 def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
     """Reference, digest, package, Kitfile YAML, layers, dataset names and README of one ModelKit."""
     package = found.kitfile.package
+    size = sum(layer.size for layer in found.manifest.layers)
     return {
         "reference": found.reference.display(),
         "canonical": str(found.reference),
@@ -88,7 +92,8 @@ def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
         },
         "kitfile": kitfile_text(found.kitfile),
         "layers": [layer_json(row) for row in layer_rows(found.manifest, found.kitfile)],
-        "size": sum(layer.size for layer in found.manifest.layers),
+        "size": size,
+        "sizeText": format_size(size),
         "datasets": [dataset.name for dataset in found.kitfile.datasets if dataset.name],
         "readme": readme,
         # remote inspection only: what refers to it (signatures, attestations, SBOMs)
@@ -98,7 +103,14 @@ def detail(found: ModelKitInfo, readme: str = "") -> dict[str, Any]:
 
 def layer_json(row: LayerRow) -> dict[str, Any]:
     """One layer: ``kind`` is kit's name (``model``, ``dataset``, ``code``, ``prompt``, …, else ``other``)."""
-    return {"kind": row.type, "mediaType": row.media_type, "digest": row.digest, "size": row.size, "path": row.path}
+    return {
+        "kind": row.type,
+        "mediaType": row.media_type,
+        "digest": row.digest,
+        "size": row.size,
+        "sizeText": format_size(row.size),
+        "path": row.path,
+    }
 
 
 def pack_result(result: PackResult, folder: str) -> dict[str, Any]:
@@ -161,7 +173,15 @@ def diff(first: str, second: str, a: ModelKitInfo, b: ModelKitInfo) -> dict[str,
 
 
 def _diff_row(row: LayerRow, change: str, other: str) -> dict[str, Any]:
-    return {"kind": row.type, "path": row.path, "size": row.size, "digest": row.digest, "other": other, "change": change}
+    return {
+        "kind": row.type,
+        "path": row.path,
+        "size": row.size,
+        "sizeText": format_size(row.size),
+        "digest": row.digest,
+        "other": other,
+        "change": change,
+    }
 
 
 def registry(status: RegistryStatus) -> dict[str, Any]:

@@ -1,20 +1,8 @@
 /**
  * Pure text helpers of the sidebar (no DOM, no JupyterLab), unit-tested with jest.
+ * Sizes are not formatted here: the server sends them as kit prints them (`sizeText`, a job's `amount`).
  */
 import type { IJob, IModelKitRow } from './types';
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** `1536` → `1.5 KiB` (binary units, like kit). */
-export function formatBytes(size: number): string {
-  let value = size;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
 
 /** `sha256:0123456789ab` (12 hex digits); the full digest goes in the tooltip and the copy button. */
 export function shortDigest(digest: string): string {

@@ -18,6 +18,8 @@ export interface ILayer {
   mediaType: string;
   digest: string;
   size: number;
+  /** The size as kit prints it (`1.9 MiB`); the server formats every size the sidebar shows. */
+  sizeText: string;
   path: string;
 }
 
@@ -40,6 +42,7 @@ export interface IModelKitDetail {
   kitfile: string;
   layers: ILayer[];
   size: number;
+  sizeText: string;
   datasets: string[];
   readme: string;
 }
@@ -60,6 +63,8 @@ export interface IJob {
   state: JobState;
   done: number;
   total: number;
+  /** `done / total` as kit prints sizes (`1.5 KiB / 3.0 KiB`), `''` until the total is known. */
+  amount: string;
   result: Record<string, unknown> | null;
   error: IErrorBody | null;
   started: number;
@@ -81,6 +86,7 @@ export interface IDiffLayer {
   kind: string;
   path: string;
   size: number;
+  sizeText: string;
   digest: string;
   other: string;
   change: 'added' | 'removed' | 'changed' | 'same';

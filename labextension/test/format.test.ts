@@ -1,7 +1,6 @@
 import {
   breakableParts,
   filterRows,
-  formatBytes,
   jobTitle,
   loadSnippet,
   parseFilters,
@@ -18,7 +17,7 @@ function row(reference: string, name = '', author = ''): IModelKitRow {
 }
 
 function job(kind: IJob['kind'], result: Record<string, unknown>): IJob {
-  return { id: 'ab', kind, target: 't', state: 'succeeded', done: 1, total: 1, result, error: null, started: 0, finished: 1 };
+  return { id: 'ab', kind, target: 't', state: 'succeeded', done: 1, total: 1, amount: '1 B / 1 B', result, error: null, started: 0, finished: 1 };
 }
 
 describe('references', () => {
@@ -36,16 +35,10 @@ describe('references', () => {
   });
 });
 
-describe('digests and sizes', () => {
+describe('digests', () => {
   it('shorten a digest to 12 hex digits after its algorithm', () => {
     expect(shortDigest(DIGEST)).toBe('sha256:0123456789ab');
     expect(shortDigest('0123456789abcdef')).toBe('0123456789ab');
-  });
-
-  it('format sizes in binary units', () => {
-    expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.5 KiB');
-    expect(formatBytes(5 * 1024 ** 3)).toBe('5.0 GiB');
   });
 });
 

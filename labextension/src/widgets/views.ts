@@ -1,4 +1,4 @@
-import { formatBytes, jobTitle } from '../format';
+import { jobTitle } from '../format';
 import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IProvenance, ISignature, ITags } from '../types';
 import { IMessage } from '../model';
 import { button, digestText, h, referenceText, section } from './dom';
@@ -26,7 +26,6 @@ export function renderJobs(jobs: IJob[], onCancel: (id: string) => void): HTMLEl
       bar.max = 1;
       bar.value = job.state === 'succeeded' ? 1 : 0;
     }
-    const amount = job.total > 0 ? `${formatBytes(job.done)} / ${formatBytes(job.total)}` : '';
     const cancel =
       job.state === 'running' ? [button('cancel', 'Cancel', `Stop ${jobTitle(job)}`, () => onCancel(job.id))] : [];
     return h('li', { className: 'kitops-job', data: { state: job.state, kind: job.kind, id: job.id } }, [
@@ -35,7 +34,7 @@ export function renderJobs(jobs: IJob[], onCancel: (id: string) => void): HTMLEl
         h('span', { className: 'kitops-job-state', text: job.state })
       ]),
       bar,
-      h('div', { className: 'kitops-job-amount' }, [h('span', { text: amount }), ...cancel]),
+      h('div', { className: 'kitops-job-amount' }, [h('span', { text: job.amount }), ...cancel]),
       ...(job.error
         ? [
             h('div', { className: 'kitops-job-error' }, [
@@ -132,7 +131,7 @@ export function renderDetail(
     ['Digest', digestText(detail.digest)],
     ['Created', detail.created ? detail.created.replace('T', ' ') : '-'],
     ['Package', [detail.package.name, detail.package.version].filter(Boolean).join(' ') || '-'],
-    ['Size', formatBytes(detail.size)],
+    ['Size', detail.sizeText],
     ['Signature', renderSignature(trust)]
   ];
   const dl = h('dl', { className: 'kitops-facts' }, facts.flatMap(([k, v]) => [h('dt', { text: k }), h('dd', {}, [v])]));
@@ -157,7 +156,7 @@ export function renderDetail(
       h('div', { className: 'kitops-layer-line' }, [
         h('span', { className: 'kitops-layer-kind', text: layer.kind }),
         h('span', { className: 'kitops-layer-path', text: layer.path || '-' }),
-        h('span', { className: 'kitops-layer-size', text: formatBytes(layer.size) })
+        h('span', { className: 'kitops-layer-size', text: layer.sizeText })
       ]),
       digestText(layer.digest)
     ])
@@ -240,7 +239,7 @@ export function renderDiff(diff: IDiff): HTMLElement {
       h('span', { className: 'kitops-diff-change', text: SIGNS[layer.change] }),
       h('span', { className: 'kitops-layer-kind', text: layer.kind }),
       h('span', { className: 'kitops-layer-path', text: layer.path || '-' }),
-      h('span', { className: 'kitops-layer-size', text: formatBytes(layer.size) })
+      h('span', { className: 'kitops-layer-size', text: layer.sizeText })
     ])
   );
   const verdict = diff.identical ? 'identical' : `${diff.layers.filter(l => l.change !== 'same').length} layer change(s)`;

@@ -186,7 +186,8 @@ class Fault:
     answer's headers and ``after`` body bytes, then cut), ``expire_token`` (rotate the proxy's Bearer
     token and answer 401), ``stall`` (wait ``seconds`` before answering), ``strip_range`` (forward
     without the ``Range`` header, like a registry that ignores it), ``corrupt`` (flip the answer's
-    body byte at offset ``after``). The first ``skip`` matching requests pass untouched.
+    body byte at offset ``after``), ``redirect`` (answer 307 to the same path on the registry itself, as
+    registries that keep blobs in object storage do). The first ``skip`` matching requests pass untouched.
     """
 
     kind: str
@@ -364,6 +365,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
                 return self._reply(
                     fault.status, b'{"errors":[{"code":"UNAVAILABLE","message":"injected"}]}', headers
                 )
+            if fault and fault.kind == "redirect":
+                self._drain(length)
+                host, port = proxy.upstream
+                return self._reply(307, b"", {"Location": f"http://{host}:{port}{self.path}"})
             if fault and fault.kind == "stall":
                 time.sleep(fault.seconds)
             gatherings = [g for g in proxy.gatherings if g.matches(self.command, self.path)]

@@ -69,6 +69,18 @@ def test_bad_partial_file_is_replaced(fault_proxy: FaultProxy, repo_name: str, t
     assert store.has_blob(layer.digest)
 
 
+def test_blob_download_follows_a_redirect(fault_proxy: FaultProxy, repo_name: str, tmp_path: Path) -> None:
+    """Registries that keep blobs in object storage answer a blob GET with a redirect to it."""
+    digest, manifest, ref = _pushed(fault_proxy, repo_name, tmp_path, size=MiB)
+    layer = manifest.layers[0]  # type: ignore[attr-defined]
+    fault_proxy.add("redirect", method="GET", path=f"/blobs/{layer.digest}")
+    store = LocalStore(tmp_path / "dst")
+    assert pull(store, ref).digest == digest
+    assert [s for m, p, s in fault_proxy.log if m == "GET" and layer.digest in p] == [307]
+    source = LocalStore(tmp_path / "src").blob_path(layer.digest)
+    assert store.blob_path(layer.digest).read_bytes() == source.read_bytes()
+
+
 def test_503_with_retry_after_then_success(
     fault_proxy: FaultProxy, repo_name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

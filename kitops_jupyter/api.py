@@ -37,7 +37,7 @@ from .core.secrets import SecretFinding, excluded_reason, format_finding
 from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
 from .core.store import LocalStore, RemoveResult, kitops_home
 from .core.storewatch import store_fingerprint
-from .core.unpack import UnpackHow, parse_filters, unpack_modelkit, unpack_transaction
+from .core.unpack import Filter, UnpackHow, parse_filters, unpack_modelkit, unpack_transaction
 from .errors import InvalidArgument, NotAModelKit, NotFound, SecretsFound
 
 if TYPE_CHECKING:
@@ -336,37 +336,44 @@ class Kit:
         ``require_signature`` (default: the Kit's) refuses it unless signed by ``key``.
         """
         ref = _parse(reference)
+        how = UnpackHow(overwrite, ignore_existing, progress)  # refuses overwrite with ignore_existing
         local = self.store.find(ref)
         self._check_signature(ref, local.digest if local else None, require_signature, key)
-        if local is None and not ref.is_local_only:
-            reg.remote_unpack(
-                ref,
-                Path(directory),
-                filters=filters,
-                options=self.network,
-                overwrite=overwrite,
-                ignore_existing=ignore_existing,
-                progress=progress,
-                store=self.store,
-            )
-            return self._remote(reference)
-        parsed = parse_filters(list(filters))
+        if local is not None or ref.is_local_only:
+            return self._unpack_local(ref, Path(directory), parse_filters(list(filters)), how)
+        found = self._remote(ref)  # the manifest is fetched once: what is unpacked is what is returned
+        reg.remote_unpack(
+            ref,
+            Path(directory),
+            filters=filters,
+            options=self.network,
+            overwrite=overwrite,
+            ignore_existing=ignore_existing,
+            progress=progress,
+            store=self.store,
+            fetched=found,
+        )
+        return found
+
+    def _unpack_local(
+        self, ref: Reference, directory: Path, filters: builtins.list[Filter], how: UnpackHow
+    ) -> ModelKitInfo:
+        """Unpack a stored ModelKit (after the models of its parents), pinning its blobs meanwhile."""
         with self.store.pinning() as pins:  # a removal in another process must not delete blobs midway
             pins.add([self.store.resolve(ref).digest])
-            found = self.get(reference)
+            found = self.get(ref)
             pins.add(d.digest for d in found.manifest.blob_descriptors())
             with unpack_transaction(
-                Path(directory), overwrite=overwrite, ignore_existing=ignore_existing
+                directory, overwrite=how.overwrite, ignore_existing=how.ignore_existing
             ) as txn:
-                how = UnpackHow(overwrite, ignore_existing, progress, txn)
+                joined = replace(how, transaction=txn)
                 reg.unpack_parents(
-                    found.reference, found.kitfile, Path(directory), parsed, how, store=self.store,
-                    options=self.network,
+                    found.reference, found.kitfile, directory, filters, joined, store=self.store, options=self.network
                 )
                 unpack_modelkit(
-                    found.manifest, found.kitfile, lambda d: self.store.open_blob(d.digest), Path(directory),
-                    filters=parsed, overwrite=overwrite, ignore_existing=ignore_existing, progress=progress,
-                    transaction=txn,
+                    found.manifest, found.kitfile, lambda d: self.store.open_blob(d.digest), directory,
+                    filters=filters, overwrite=how.overwrite, ignore_existing=how.ignore_existing,
+                    progress=how.progress, transaction=txn,
                 )
         return found
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kitops_jupyter.api import ModelKitInfo
+from kitops_jupyter.api import Kit, ModelKitInfo
 from kitops_jupyter.core import mediatypes
 from kitops_jupyter.core.reference import parse_reference
 from kitops_jupyter.core.registry.client import RegistryOptions
@@ -90,6 +90,16 @@ def test_remote_unpack_streams_only_filtered_layers(
     model_layer = manifest.layers[0]  # type: ignore[attr-defined]
     assert not [p for m, p, _ in fault_proxy.log if model_layer.digest in p]
     assert not (kitops_home / "storage").exists()  # nothing went into the local store
+
+
+def test_api_unpack_from_a_registry_fetches_the_manifest_once(
+    fault_proxy: FaultProxy, repo_name: str, tmp_path: Path
+) -> None:
+    digest, _ = _publish(fault_proxy.registry, repo_name, tmp_path, dataset=b"x,y\n3,4\n")
+    fault_proxy.log.clear()
+    found = Kit(tmp_path / "home").unpack(f"{fault_proxy.registry}/{repo_name}:v1", tmp_path / "out", filters=["datasets"])
+    assert found.digest == digest and (tmp_path / "out" / "data" / "train.csv").read_bytes() == b"x,y\n3,4\n"
+    assert [p for m, p, _ in fault_proxy.log if m == "GET" and "/manifests/" in p] == [f"/v2/{repo_name}/manifests/v1"]
 
 
 def test_remote_unpack_everything_resumes_after_drop(

@@ -142,13 +142,20 @@ class UnpackHow:
     progress: ProgressCallback | None = None
     transaction: UnpackTransaction | None = None
 
+    def __post_init__(self) -> None:
+        _refuse_both(self.overwrite, self.ignore_existing)
+
+
+def _refuse_both(overwrite: bool, ignore_existing: bool) -> None:
+    if overwrite and ignore_existing:
+        raise InvalidArgument("overwrite (-o) and ignore_existing (-i) contradict each other; choose one")
+
 
 class UnpackTransaction:
     """One all-or-nothing unpack into ``target``: layers and files join, then commit or rollback."""
 
     def __init__(self, target: Path, *, overwrite: bool = False, ignore_existing: bool = False) -> None:
-        if overwrite and ignore_existing:
-            raise InvalidArgument("overwrite (-o) and ignore_existing (-i) contradict each other; choose one")
+        _refuse_both(overwrite, ignore_existing)
         if os.path.lexists(target) and not target.is_dir():
             raise UnpackError(f"cannot unpack into {target}: it exists and is not a directory")
         self.target = target

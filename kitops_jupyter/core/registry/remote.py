@@ -143,21 +143,24 @@ def remote_unpack(
     store: LocalStore | None = None,
     parents: bool = True,
     transaction: UnpackTransaction | None = None,
+    fetched: ModelKitInfo | None = None,
 ) -> list[PlannedLayer]:
     """Unpack a remote ModelKit into ``target`` streaming only the layers ``filters`` select.
 
     Nothing is written to the local store. When the model is selected, the models of parent
     ModelKits (``model.path`` references) are unpacked first, from ``store`` when it holds them.
     All or nothing (within ``transaction`` if given). Returns the layers of this ModelKit unpacked.
+    ``fetched`` is the ModelKit as :func:`fetch_modelkit` returned it: its manifest is not asked for
+    again, and what is unpacked is exactly what the caller reports.
     """
     from ..unpack import UnpackHow, parse_filters, plan_unpack, unpack_transaction, write_unpacked_kitfile
 
     if overwrite and ignore_existing:
         raise InvalidArgument("overwrite and ignore_existing contradict each other; choose one")
-    ref, _ = remote_reference(reference, "unpack")
+    ref = fetched.reference if fetched else remote_reference(reference, "unpack")[0]
     parsed = parse_filters(list(filters))
     with RegistryClient(ref.registry, options) as client:
-        kit = _fetch(client, ref)
+        kit = fetched or _fetch(client, ref)
         plan = plan_unpack(kit.manifest, kit.kitfile, parsed)
         what = f"unpack {ref}"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import importlib
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -21,27 +22,37 @@ from inspect import signature as _signature
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, TypeVar, overload
 
-from .core import listing, packer, signing
+from .core import listing
 from .core import registry as reg
-from .core.datasetcache import cached_dataset_dir
-from .core.generate import GeneratedKitfile, generate_kitfile, write_init
 from .core.kitfile import Kitfile, dump_kitfile, parse_config_json, parse_kitfile, validate_kitfile
-from .core.layerrows import LayerRow, layer_row, layer_rows
 from .core.manifest import Descriptor, Manifest
 from .core.modelkitinfo import ModelKitInfo as ModelKitInfo  # one record for local and remote ModelKits
 from .core.oserrors import file_system_error
 from .core.progress import ProgressCallback as ProgressCallback  # the one (done, total) callback type
 from .core.reference import Reference, display_name, parse_reference
 from .core.registry.auth import stored_logins
-from .core.secrets import SecretFinding, excluded_reason, format_finding
-from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
 from .core.store import LocalStore, RemoveResult, kitops_home
-from .core.storewatch import store_fingerprint
-from .core.unpack import Filter, UnpackHow, parse_filters, unpack_modelkit, unpack_transaction
 from .errors import InvalidArgument, NotAModelKit, NotFound, SecretsFound
 
+# Packing, signing, secret scanning and Kitfile generation are imported by the verbs that use them
+# (and by __getattr__ below for their types): a fresh kernel's first push, pull or list then imports
+# only the registry client and the store (issue 10: the first remote call's imports stay small).
 if TYPE_CHECKING:
     import pandas
+
+    from .core import packer, signing
+    from .core.generate import GeneratedKitfile
+    from .core.layerrows import LayerRow, layer_row, layer_rows
+    from .core.secrets import SecretFinding, excluded_reason, format_finding
+    from .core.secretscan import SecretScan, UnscannedFile, scan_for_secrets
+    from .core.unpack import UnpackHow
+    from .core.unpackfilters import Filter
+
+    PackResult = packer.PackResult
+    SignResult = signing.SignResult
+    SignatureSettings = signing.SignatureSettings
+    Verification = signing.Verification
+    describe_verification = signing.describe
 
     from .core.datadiff import DataDiff
     from .core.kitfs.filesystem import KitFileSystem
@@ -52,14 +63,9 @@ RegistrySettings = reg.RegistrySettings
 Referrers = reg.Referrers
 Referrer = reg.Referrer
 
-PackResult = packer.PackResult
 ModelInfo = listing.ModelInfo
 ManifestDiff = listing.ManifestDiff
 Warn = Callable[[str], None]
-SignResult = signing.SignResult
-SignatureSettings = signing.SignatureSettings
-Verification = signing.Verification
-describe_verification = signing.describe
 AskPassword = Callable[[], str]
 
 
@@ -127,6 +133,8 @@ class Kit:
         """Write a Kitfile for ``directory`` from its contents (``kit init``); secrets are left out.
 
         ``author`` is one name or a list of names (``package.authors``)."""
+        from .core.generate import generate_kitfile, write_init
+
         generated = generate_kitfile(Path(directory), name=name, description=description, author=author)
         write_init(Path(directory), generated, force=force)
         return generated
@@ -158,6 +166,8 @@ class Kit:
         ``findings`` list them, redacted) and nothing is written nor sent, unless ``allow_secrets=True``.
         Files the scan could not read are listed in the result's ``unscanned``.
         """
+        from .core import packer
+
         pack = functools.partial(
             packer.pack,
             Path(directory),
@@ -203,6 +213,8 @@ class Kit:
 
     def fingerprint(self) -> str:
         """A short string that changes whenever any process (kit too) changes the local listing."""
+        from .core.storewatch import store_fingerprint
+
         return store_fingerprint(self.store.storage)
 
     def get(self, reference: str | Reference) -> ModelKitInfo:
@@ -301,6 +313,8 @@ class Kit:
         try:
             return self._resolve_any(reference).manifest
         except NotAModelKit:
+            from .core import signing
+
             ref = _parse(reference.removeprefix("remote://"))
             if not signing.is_cosign_tag(ref.tag):
                 raise
@@ -335,6 +349,8 @@ class Kit:
         a parent ModelKit that ``model.path`` references is unpacked first (recursively).
         ``require_signature`` (default: the Kit's) refuses it unless signed by ``key``.
         """
+        from .core.unpack import UnpackHow, parse_filters
+
         ref = _parse(reference)
         how = UnpackHow(overwrite, ignore_existing, progress)  # refuses overwrite with ignore_existing
         local = self.store.find(ref)
@@ -359,6 +375,8 @@ class Kit:
         self, ref: Reference, directory: Path, filters: builtins.list[Filter], how: UnpackHow
     ) -> ModelKitInfo:
         """Unpack a stored ModelKit (after the models of its parents), pinning its blobs meanwhile."""
+        from .core.unpack import unpack_modelkit, unpack_transaction
+
         with self.store.pinning() as pins:  # a removal in another process must not delete blobs midway
             pins.add([self.store.resolve(ref).digest])
             found = self.get(ref)
@@ -463,10 +481,14 @@ class Kit:
 
     def signature_settings(self) -> SignatureSettings:
         """Whether the sidebar's pulls and unpacks require a signature, and by which public key."""
+        from .core import signing
+
         return signing.load_signature_settings(self.home)
 
     def save_signature_settings(self, *, require_signature: bool, verify_key: str = "") -> SignatureSettings:
         """Save the sidebar's signature policy (``$KITOPS_HOME/signature-settings.json``)."""
+        from .core import signing
+
         return signing.save_signature_settings(self.home, signing.SignatureSettings(require_signature, verify_key))
 
     def _status(self, settings: RegistrySettings) -> RegistryStatus:
@@ -488,6 +510,8 @@ class Kit:
         ref = _parse(reference)
         local = self.store.find(ref)
         self._check_signature(ref, local.digest if local else None, require_signature, key)
+        from .core.datasetcache import cached_dataset_dir
+
         return cached_dataset_dir(self.store, _parse(reference), name, self.network, progress)
 
     def load_dataset(
@@ -525,6 +549,8 @@ class Kit:
 
         The password comes from ``$COSIGN_PASSWORD`` when set, else from ``password()`` (a prompt).
         """
+        from .core import signing
+
         return signing.generate_key_pair(directory, _password(password, "the new key"))
 
     def sign(
@@ -543,6 +569,8 @@ class Kit:
         provenance attestation (this package, ``notebook``'s digest, the datasets, the imported
         Python packages) that ``cosign verify-attestation --type slsaprovenance`` accepts.
         """
+        from .core import signing
+
         secret = _password(password, str(key)) if signing.needs_password(key) else None
         signing_key = signing.load_private_key(key, secret)
         return signing.sign_modelkit(
@@ -570,6 +598,8 @@ class Kit:
         public = key if key is not None else self.verify_key
         if public is None:
             raise InvalidArgument("give the signer's public key: key='cosign.pub'")
+        from .core import signing
+
         ref = _parse(reference)
         digest = self.store.resolve(ref).digest if stored else None
         return signing.verify_modelkit(
@@ -587,6 +617,8 @@ class Kit:
                 f"{ref.display()}: a signature is required but no public key is set; give key='cosign.pub' "
                 "(%config KitMagics.verify_key)"
             )
+        from .core import signing
+
         if ref.is_local_only:
             raise signing.SignatureError(
                 f"{ref.display()} is only in the local store, so its signature cannot be checked; pull it "
@@ -602,6 +634,8 @@ class Kit:
 
 def _password(ask: AskPassword | None, what: str) -> bytes:
     """``$COSIGN_PASSWORD`` when set (even empty, as cosign reads it), else ``ask()``."""
+    from .core import signing
+
     if signing.PASSWORD_ENV in os.environ:
         return os.environ[signing.PASSWORD_ENV].encode()
     if ask is None:
@@ -612,6 +646,8 @@ def _password(ask: AskPassword | None, what: str) -> bytes:
 
 
 def _provenance(wanted: bool | signing.Provenance, notebook: Path | str | None) -> signing.Provenance | None:
+    from .core import signing
+
     if isinstance(wanted, signing.Provenance) or not wanted:
         return wanted or None
     from ._version import __version__
@@ -742,17 +778,35 @@ sign = _delegate(Kit.sign)
 verify = _delegate(Kit.verify)
 generate_key_pair = _delegate(Kit.generate_key_pair)
 
+# name -> (core module, its attribute): imported on first use, like the verbs that need them
+_LAZY = {
+    "DataDiff": ("datadiff", "DataDiff"),  # fsspec and pandas cost a fresh kernel ~0.1 s
+    "KitFileSystem": ("kitfs.filesystem", "KitFileSystem"),
+    "PackResult": ("packer", "PackResult"),
+    "SignResult": ("signing", "SignResult"),
+    "SignatureSettings": ("signing", "SignatureSettings"),
+    "Verification": ("signing", "Verification"),
+    "describe_verification": ("signing", "describe"),
+    "LayerRow": ("layerrows", "LayerRow"),
+    "layer_row": ("layerrows", "layer_row"),
+    "layer_rows": ("layerrows", "layer_rows"),
+    "SecretFinding": ("secrets", "SecretFinding"),
+    "excluded_reason": ("secrets", "excluded_reason"),
+    "format_finding": ("secrets", "format_finding"),
+    "SecretScan": ("secretscan", "SecretScan"),
+    "UnscannedFile": ("secretscan", "UnscannedFile"),
+    "scan_for_secrets": ("secretscan", "scan_for_secrets"),
+}
+
+
 def __getattr__(name: str) -> Any:
-    """``DataDiff`` and ``KitFileSystem`` import on first use (fsspec costs a fresh kernel ~0.1 s)."""
-    if name == "DataDiff":
-        from .core.datadiff import DataDiff
-
-        return DataDiff
-    if name == "KitFileSystem":
-        from .core.kitfs.filesystem import KitFileSystem
-
-        return KitFileSystem
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """The types and helpers in ``_LAZY``, imported when first asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, attribute = _LAZY[name]
+    value = getattr(importlib.import_module(f"{__package__}.core.{module}"), attribute)
+    globals()[name] = value
+    return value
 
 
 # Besides the verbs: the value types and display helpers the adapters (magics, panel, server) need;

@@ -1,4 +1,4 @@
-"""The first remote call in a fresh process imports only what it uses.
+"""The first remote calls in a fresh process (push, remote list, pull) import only what they use.
 
 ``oras.provider`` imports jsonschema, whose URI-grammar dependency compiles parsers at import time
 (seconds on a busy machine); the client runs the token flow itself and imports no oras module.
@@ -31,6 +31,12 @@ HEAVY = (
     "pandas",
     "IPython",
     "cryptography",  # only signing and verifying use it
+    # and of our own: packing, secret scanning, signing, kit init and extraction load when used
+    "kitops_jupyter.core.packer",
+    "kitops_jupyter.core.secretscan",
+    "kitops_jupyter.core.signing",
+    "kitops_jupyter.core.generate",
+    "kitops_jupyter.core.extract",
 )
 
 CHILD = """
@@ -39,7 +45,8 @@ from kitops_jupyter import api
 kit = api.Kit(home=sys.argv[1])
 pushed = kit.push("test/model:v1", sys.argv[2])
 listed = kit.list_modelkits(sys.argv[2].rsplit(":", 1)[0])
-print(json.dumps({"pushed": pushed.digest, "listed": [m.digest for m in listed],
+pulled = api.Kit(home=sys.argv[1] + "-pulled").pull(sys.argv[2])
+print(json.dumps({"pushed": pushed.digest, "listed": [m.digest for m in listed], "pulled": pulled.digest,
                   "modules": sorted(sys.modules)}))
 """
 
@@ -65,7 +72,7 @@ def test_first_remote_call_imports_no_heavy_modules(
     digest, _ = make_modelkit(LocalStore(home))
     ref = f"{registry.registry}/{repo_name}:v1"
     result, importtime = _run_child(home, ref)
-    assert result["pushed"] == digest and result["listed"] == [digest]
+    assert result["pushed"] == digest and result["listed"] == [digest] and result["pulled"] == digest
     modules = set(result["modules"])  # type: ignore[arg-type]
     assert "kitops_jupyter.core.registry.challenge" in modules  # the token flow is ours: no oras module
     assert not {m for m in modules if m == "oras" or m.startswith("oras.")}

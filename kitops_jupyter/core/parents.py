@@ -14,7 +14,7 @@ from typing import TypeVar
 from ..errors import InvalidReference, NotFound
 from .kitfile import Kitfile, is_modelkit_reference
 from .reference import Reference, display_name, parse_reference
-from .unpack import Filter
+from .unpackfilters import Filter
 
 __all__ = ["MAX_PARENTS", "MODEL_ONLY", "missing_parent", "parent_chain", "parent_reference", "selects_model"]
 

@@ -184,7 +184,9 @@ def test_cancel_stops_a_running_push(lab_page: Page, lab_server: LabServer, faul
     toast(lab_page, "info", f"Cancelled push {reference}")
     jobs = lab_server.request("GET", "jobs").json()["jobs"]
     [job] = [j for j in jobs if j["kind"] == "push" and j["target"] == reference]
-    assert job["state"] == "cancelled" and job["done"] < job["total"]
+    # fewer bytes than the model's went out (on a loaded machine Cancel may come before the first
+    # progress report, when done and total are both still 0)
+    assert job["state"] == "cancelled" and job["done"] < 4 << 20
     fault_proxy.throttle = None
     assert not [entry for entry in fault_proxy.log if entry[0] == "PUT" and "/manifests/" in entry[1]]
 

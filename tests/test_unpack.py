@@ -201,6 +201,7 @@ CASES = {
     "several or-ed": (["datasets:train", "docs", "kitfile"], {"data/train.csv", "README.md", "Kitfile"}),
     "several types": (["model,code"], {"model/weights.bin", "model/tokenizer.json", "src/train.py"}),
     "names do not cross types": (["code:train"], set()),
+    "code and docs have no name to match": (["code:", "docs:"], set()),
 }
 
 

@@ -249,6 +249,8 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KITOPS_JUPYTER_CONCURRENCY", "3")
     monkeypatch.setenv("KITOPS_JUPYTER_PROGRESS", "none")
     monkeypatch.setenv("KITOPS_JUPYTER_SHORT_ERRORS", "false")
+    monkeypatch.setenv("KITOPS_JUPYTER_REQUIRE_SIGNATURE", "true")
+    monkeypatch.setenv("KITOPS_JUPYTER_VERIFY_KEY", " /keys/cosign.pub ")
     options = KitOptions()
     assert (options.default_registry, options.compression, options.concurrency) == (
         "127.0.0.1:5050",
@@ -256,6 +258,18 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         3,
     )
     assert (options.progress, options.short_errors) == ("none", False)
+    assert (options.require_signature, options.verify_key) == (True, "/keys/cosign.pub")
+
+
+OPTIONS = ("default_registry", "compression", "concurrency", "progress", "short_errors", "require_signature",
+           "verify_key")  # fmt: skip
+
+
+def test_options_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for option in OPTIONS:
+        monkeypatch.delenv(f"KITOPS_JUPYTER_{option.upper()}", raising=False)
+    options = KitOptions()
+    assert [getattr(options, option) for option in OPTIONS] == ["", "none", 5, "auto", True, False, ""]
 
 
 def test_invalid_environment_values_warn_and_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:

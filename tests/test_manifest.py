@@ -63,11 +63,13 @@ def test_empty_layers_newest_is_list_old_null_is_kept() -> None:
     old = f'{{"schemaVersion":2,"config":{{"mediaType":"{mediatypes.KIT_CONFIG}","digest":"{A}","size":1}},"layers":null}}'
     parsed = Manifest.parse(old.encode(), "old")
     assert parsed.layers == [] and parsed.encode() == old.encode()
+    assert (parsed.created, parsed.cli_version) == ("", "unknown")  # no annotations at all
 
 
 def test_build_manifest_without_created() -> None:
     manifest = build_manifest(Descriptor(mediatypes.KIT_CONFIG, A, 1), [], "0.1.0", None)
     assert manifest.annotations == {mediatypes.ANNOTATION_CLI_VERSION: "0.1.0"}
+    assert (manifest.created, manifest.cli_version) == ("", "0.1.0")
     assert manifest.kind == "kit"
 
 

@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 
 from kitops_jupyter.core import mediatypes
-from kitops_jupyter.core.digest import digest_bytes
+from kitops_jupyter.core.digest import digest_bytes, digest_file
 from kitops_jupyter.core.gojson import dumps
 from kitops_jupyter.core.manifest import Descriptor, build_manifest
 from kitops_jupyter.core.reference import Reference, parse_reference
-from kitops_jupyter.core.store import BLOB_MODE, LocalStore, kitops_home
+from kitops_jupyter.core.store import BLOB_MODE, MAX_METADATA_BLOB, LocalStore, kitops_home
 from kitops_jupyter.core.storefiles import LOCK_FILE, StoreLock, repo_file_stem, repo_key_of_index_file
 from kitops_jupyter.errors import IntegrityError, InvalidReference, NotFound, StoreError
 
@@ -151,6 +151,16 @@ def test_read_blob_detects_corruption(store: LocalStore) -> None:
     path.chmod(0o600)
     path.write_bytes(b"jello")
     with pytest.raises(IntegrityError, match="does not match its digest"):
+        store.read_blob(digest)
+
+
+def test_read_blob_refuses_a_layer_sized_blob(store: LocalStore) -> None:
+    tmp = store.ingest_dir() / "big"
+    with tmp.open("wb") as f:
+        f.truncate(MAX_METADATA_BLOB + 1)  # sparse: no 64 MiB written
+    digest = digest_file(tmp)[0]
+    store.add_blob_file(tmp, digest)
+    with pytest.raises(StoreError, match=f"larger than {MAX_METADATA_BLOB} bytes; it is not a manifest or config"):
         store.read_blob(digest)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tarfile
 import warnings
 from pathlib import Path
@@ -181,16 +182,31 @@ def test_verify_catches_a_tampered_layer(tmp_path: Path, registry: RegistryServe
     assert not list((api.default_kit().home / "cache/kitfs/layers").glob("*.tar"))
 
 
-def test_hostile_layers_are_refused(tmp_path: Path) -> None:
+def _link(name: str) -> tarfile.TarInfo:
+    link = tarfile.TarInfo(name)
+    link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+    return link
+
+
+HOSTILE_LAYERS = {
+    "symbolic link": [_link("data/train.csv")],
+    "'data/train.csv' appears twice in the layer": [tarfile.TarInfo("data/train.csv")] * 2,
+    "'data/x/y' lies under 'data/x', which the layer made a file": [
+        tarfile.TarInfo("data/x"), tarfile.TarInfo("data/x/y")
+    ],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("refusal", sorted(HOSTILE_LAYERS))
+def test_hostile_layers_are_refused(tmp_path: Path, refusal: str) -> None:
     from kitops_jupyter.core import mediatypes
     from kitops_jupyter.core.gojson import dumps
     from kitops_jupyter.core.manifest import Descriptor, build_manifest
 
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        link = tarfile.TarInfo("data/train.csv")
-        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
-        tar.addfile(link)
+        for member in HOSTILE_LAYERS[refusal]:
+            tar.addfile(member, io.BytesIO(b"") if member.isfile() else None)
     store = api.default_kit().store
     layer = out.getvalue()
     digest = store.write_blob(layer)
@@ -203,7 +219,7 @@ def test_hostile_layers_are_refused(tmp_path: Path) -> None:
         "0.0.0-test", None, artifact_type=mediatypes.KIT_ARTIFACT,
     )  # fmt: skip
     store.put_manifest("localhost/evil/data", manifest.encode(), ["v1"])
-    with pytest.raises(UnsafeArchive, match="symbolic link"):
+    with pytest.raises(UnsafeArchive, match=re.escape(refusal)):
         fsspec.filesystem("kit").ls("kit://localhost/evil/data:v1/data")
 
 

@@ -41,6 +41,7 @@ def run(template: str, record: dict[str, object] | None = None) -> str:
         ('{{ print 1 2 "x" 3 }}|{{ println .Repo }}', "1 2x3|org/model\n"),
         ('{{ html "<a&b>" }} {{ urlquery "a b/c" }}', "&lt;a&amp;b&gt; a+b%2Fc"),
         ('{{ and .Tags .Repo }} {{ or "" .Size }}', "org/model 1.5 KiB"),
+        ("{{ . }}", "{org/model sha256:" + "ab" * 32 + " [v1 latest] churn 1.5 KiB <none>}"),  # Go's %v of a struct
     ],
 )
 def test_templates_render_like_go(template: str, expected: str) -> None:

@@ -7,9 +7,11 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+import requests
 
 from kitops_jupyter.core.registry.auth import Credentials
 from kitops_jupyter.core.registry.client import RegistryClient, RegistryOptions, is_loopback
+from kitops_jupyter.core.registry.http_errors import error_for_response
 from kitops_jupyter.core.registry.redact import redact_headers, redact_text, redact_url, register_secret
 from kitops_jupyter.core.registry.retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
 from kitops_jupyter.core.registry.uploads import upload_mode
@@ -131,3 +133,28 @@ def test_retry_policy_bounds() -> None:
         return item
 
     assert RetryPolicy().run(flaky, "t") == "ok"
+
+
+def _answer(status: int, body: bytes) -> requests.Response:
+    """A registry's error answer as requests hands it over."""
+    response = requests.Response()
+    response.status_code, response._content = status, body
+    response.url = "http://127.0.0.1:5000/v2/team/model/manifests/v1"
+    response.headers["Content-Type"] = "application/json"
+    return response
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (500, b'{"errors":[{"code":"UNKNOWN","message":"disk full"}]}',
+         "answered HTTP 500 (UNKNOWN: disk full) at http://127.0.0.1:5000/v2/team/model/manifests/v1"),
+        (400, b'{"errors":[{"code":"UNSUPPORTED","message":"no deletes"}]}',
+         "does not support this operation (HTTP 400) (UNSUPPORTED: no deletes)"),
+        (405, b"", "does not support this operation (HTTP 405)"),
+    ],
+)  # fmt: skip
+def test_other_statuses_name_the_registry_and_its_answer(status: int, body: bytes, message: str) -> None:
+    error = error_for_response(_answer(status, body), "pull team/model:v1", "127.0.0.1:5000", True)
+    assert (type(error), error.status) == (RegistryError, status)
+    assert str(error) == f"pull team/model:v1: 127.0.0.1:5000 {message}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,11 @@ import requests
 from kitops_jupyter import api
 from kitops_jupyter.core import mediatypes
 from kitops_jupyter.core.registry.transfer import push
+from kitops_jupyter.core.signing import SignatureSettings, keys
 from kitops_jupyter.core.signing import cosignformat as cf
-from kitops_jupyter.core.signing import keys
 from kitops_jupyter.core.signing.dsse import pae
 from kitops_jupyter.core.store import LocalStore
-from kitops_jupyter.errors import InvalidArgument, KeyFileError, SignatureError
+from kitops_jupyter.errors import InvalidArgument, KeyFileError, SignatureError, StoreError
 from tests.matrix_fixtures import GoRegistry
 from tests.registry_fixtures import RegistryServer, make_modelkit
 
@@ -414,3 +415,23 @@ def test_signing_writes_the_referrers_form_that_verify_reads(
     assert missing.status_code == 404
     found = kit.verify(reference, key=keypair[1])
     assert found.digest == signed.digest and found.key_fingerprint == signed.key_fingerprint
+
+
+def test_signature_settings_are_saved_in_kitops_home(tmp_path: Path) -> None:
+    kit = api.Kit(tmp_path)
+    assert kit.signature_settings() == SignatureSettings(require_signature=False, verify_key="")
+    kit.save_signature_settings(require_signature=True, verify_key=" keys/cosign.pub ")
+    saved = tmp_path / "signature-settings.json"  # the path the README gives
+    assert json.loads(saved.read_text()) == {"require_signature": True, "verify_key": "keys/cosign.pub"}
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert api.Kit(tmp_path).signature_settings() == SignatureSettings(True, "keys/cosign.pub")
+    with pytest.raises(InvalidArgument) as refused:
+        kit.save_signature_settings(require_signature=True, verify_key=" ")
+    assert str(refused.value) == "requiring signatures needs the signer's public key: give the path of cosign.pub"
+    assert json.loads(saved.read_text())["verify_key"] == "keys/cosign.pub"  # the refusal changed nothing
+    saved.write_text('{"require_signature": "yes"}')
+    with pytest.raises(StoreError) as broken:
+        kit.signature_settings()
+    assert str(broken.value) == (
+        f"signature settings {saved} need require_signature true/false and verify_key a path; fix or remove the file"
+    )

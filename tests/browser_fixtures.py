@@ -11,6 +11,7 @@ Fixtures:
   download ever; ``scripts/setup`` installs Debian's ``chromium``).
 - ``page``: a new 1280x900 page in a fresh browser context; ``lab_page``: that page with JupyterLab
   loaded and restored (``window.jupyterapp`` is exposed for commands and checks).
+- ``reset_policy``: puts the signature settings back to their defaults after the test.
 - ``screenshot``: ``screenshot(page, "name")`` saves ``docs/screenshots/name.png`` (the README shows
   them) and returns the path.
 """
@@ -189,6 +190,13 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     server = start_lab(tmp_path_factory.mktemp("lab"))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def reset_policy(lab_server: LabServer) -> Iterator[None]:
+    """The lab server is shared by the session: put the signature defaults back for the other tests."""
+    yield
+    lab_server.kit.save_signature_settings(require_signature=False, verify_key="")
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,8 @@ and "Require signatures" are set in its Registries view (real jupyter lab, real 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from kitops_jupyter.api import SignatureSettings
@@ -16,13 +14,6 @@ from tests.registry_fixtures import RegistryServer
 from tests.signing_fixtures import write_pem_pair
 from tests.test_lab_sidebar import open_sidebar, widen_sidebar
 from tests.ui_checks import dismiss_toasts, toast
-
-
-@pytest.fixture
-def reset_policy(lab_server: LabServer) -> Iterator[None]:
-    """The lab server is shared by the session: put the signature defaults back for the other tests."""
-    yield
-    lab_server.kit.save_signature_settings(require_signature=False, verify_key="")
 
 
 def test_details_show_signed_by_which_key_and_provenance(

@@ -74,9 +74,12 @@ export function diffModelKits(first: string, second: string): Promise<IDiff> {
   return requestAPI<IDiff>(`diff?${query({ first, second })}`);
 }
 
-/** Whether the stored content of ``reference`` carries a cosign signature by ``key`` (a file-browser path). */
-export function getSignature(reference: string, key: string): Promise<ISignature> {
-  return requestAPI<ISignature>(`signature?${query({ reference, key })}`);
+/**
+ * Whether the stored content of ``reference`` (or with ``remote``, what it points to in its registry
+ * now) carries a cosign signature by ``key`` (a file-browser path).
+ */
+export function getSignature(reference: string, key: string, remote = false): Promise<ISignature> {
+  return requestAPI<ISignature>(`signature?${query({ reference, key, remote })}`);
 }
 
 export function getSignatureSettings(): Promise<ISignatureSettings> {

@@ -65,6 +65,8 @@ export function versionMismatchMessage(server: string): IMessage {
 export class KitModel {
   modelkits: IModelKitRow[] = [];
   detail: IModelKitDetail | null = null;
+  /** The detail was read from the registry (remote tags' Details), not from the local store. */
+  detailIsRemote = false;
   tags: ITags | null = null;
   diff: IDiff | null = null;
   registries: IRegistrySettings[] = [];
@@ -100,7 +102,8 @@ export class KitModel {
     await this.attempt(async () => {
       this.fingerprint = await api.getFingerprint();
       this.modelkits = await api.listModelKits();
-      if (this.detail && !this.modelkits.some(row => row.reference === this.detail?.reference)) {
+      const gone = !this.modelkits.some(row => row.reference === this.detail?.reference);
+      if (this.detail && !this.detailIsRemote && gone) {
         this.detail = null; // removed by someone else: do not show a ModelKit that is gone
       }
     });
@@ -132,28 +135,31 @@ export class KitModel {
     void tick();
   }
 
+  /** Show a ModelKit's detail: from the local store, or (``remote``) from its registry with its referrers. */
   async select(reference: string, remote = false): Promise<IModelKitDetail | null> {
     const found = await this.attempt(() => api.getModelKit(reference, remote));
     if (found) {
       this.detail = found;
+      this.detailIsRemote = remote;
       this.diff = null;
       this.signature = null;
       this.emit();
-      if (!remote) {
-        await this.checkSignature(found.reference);
-      }
+      await this.checkSignature(found.reference, remote);
     }
     return found;
   }
 
-  /** Check the selected ModelKit's signature with the public key of the settings (if one is set). */
-  async checkSignature(reference: string): Promise<ISignature | null> {
+  /**
+   * Check the selected ModelKit's signature with the public key of the settings (if one is set):
+   * the stored content's, or with ``remote`` what the reference points to in the registry now.
+   */
+  async checkSignature(reference: string, remote = false): Promise<ISignature | null> {
     const key = (await this.loadSignatureSettings()).verifyKey; // another tab may have changed it
     if (!key) {
       return null;
     }
-    const found = await this.attempt(() => api.getSignature(reference, key));
-    if (found && this.detail?.reference === reference) {
+    const found = await this.attempt(() => api.getSignature(reference, key, remote));
+    if (found && this.detail?.reference === reference && this.detailIsRemote === remote) {
       this.signature = found;
       this.emit();
     }
@@ -184,6 +190,7 @@ export class KitModel {
 
   clearSelection(): void {
     this.detail = null;
+    this.detailIsRemote = false;
     this.diff = null;
     this.signature = null;
     this.emit();

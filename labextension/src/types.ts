@@ -31,6 +31,25 @@ export interface IPackage {
   authors: string[];
 }
 
+/** One manifest that refers to a ModelKit in its registry (a signature, attestation, SBOM, …). */
+export interface IReferrer {
+  digest: string;
+  mediaType: string;
+  artifactType: string;
+  size: number;
+  kind: 'signature' | 'attestation' | 'sbom' | 'artifact';
+  /** `referrers API`, `referrers tag` or `cosign tag sha256-….sig` */
+  foundBy: string;
+  annotations: Record<string, string>;
+}
+
+/** What refers to a remote ModelKit, and whether the registry answered the OCI 1.1 referrers API. */
+export interface IReferrers {
+  subject: string;
+  referrersApi: boolean;
+  referrers: IReferrer[];
+}
+
 /** `GET /kitops/modelkit?reference=`: one ModelKit's Kitfile and layers. */
 export interface IModelKitDetail {
   reference: string;
@@ -45,6 +64,8 @@ export interface IModelKitDetail {
   sizeText: string;
   datasets: string[];
   readme: string;
+  /** With `remote=true` only: what refers to it in its registry (null for a local ModelKit). */
+  referrers?: IReferrers | null;
 }
 
 export interface ITags {

@@ -66,11 +66,11 @@ export class KitSidebar extends Widget {
     this.showView('modelkits');
   }
 
-  /** Show a ModelKit's detail and put its reference into the form. */
-  async select(reference: string): Promise<void> {
+  /** Show a ModelKit's detail (``remote``: as its registry has it) and put its reference into the form. */
+  async select(reference: string, remote = false): Promise<void> {
     this.form.setReference(reference);
     this.model.keepTagsOf(repositoryOf(reference));
-    await this.model.select(reference);
+    await this.model.select(reference, remote);
   }
 
   showView(view: 'modelkits' | 'registries'): void {
@@ -98,11 +98,15 @@ export class KitSidebar extends Widget {
     this.node.classList.toggle('kitops-mod-loading', model.loading);
     this.jobs.replaceChildren(renderJobs(model.jobs.slice(0, VISIBLE_JOBS), id => void model.cancel(id)));
     const rows = filterRows(model.modelkits, this.search.value);
-    const selected = model.detail?.reference;
+    const selected = model.detailIsRemote ? undefined : model.detail?.reference;
     const others = model.modelkits.map(row => row.reference).filter(ref => ref !== selected);
     this.bottom.replaceChildren(
       renderList(rows, model.modelkits.length, selected, reference => void this.select(reference)),
-      renderTags(model.tags, reference => void this.actions.pull(reference)),
+      renderTags(
+        model.tags,
+        reference => void this.actions.pull(reference),
+        reference => void this.select(reference, true)
+      ),
       renderDetail(model.detail, others, model.diff, this.actions, {
         key: model.signatureSettings.verifyKey,
         signature: model.signature

@@ -1,5 +1,5 @@
-import { jobTitle } from '../format';
-import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IProvenance, ISignature, ITags } from '../types';
+import { jobTitle, referrerLines, shortTagDigests } from '../format';
+import type { IDiff, IJob, IModelKitDetail, IModelKitRow, IProvenance, IReferrers, ISignature, ITags } from '../types';
 import { IMessage } from '../model';
 import { button, digestText, h, referenceText, section } from './dom';
 import { renderPreviews } from './preview';
@@ -87,8 +87,12 @@ export function renderList(
   return section(title, 'kitops-list', [items.length ? h('ul', {}, items) : h('div', { className: 'kitops-empty', text: emptyText })]);
 }
 
-/** Remote tags of one repository, each with a Pull button. */
-export function renderTags(tags: ITags | null, onPull: (reference: string) => void): HTMLElement {
+/** Remote tags of one repository, each with Details (read from the registry) and Pull buttons. */
+export function renderTags(
+  tags: ITags | null,
+  onPull: (reference: string) => void,
+  onDetails: (reference: string) => void
+): HTMLElement {
   if (!tags) {
     return h('div', { className: 'kitops-tags kitops-mod-empty' });
   }
@@ -97,6 +101,9 @@ export function renderTags(tags: ITags | null, onPull: (reference: string) => vo
       h('div', { className: 'kitops-tag-line' }, [
         h('span', { className: 'kitops-tag-name', text: row.tag || '(untagged)' }),
         h('span', { className: 'kitops-modelkit-size', text: row.size }),
+        button('tag-details', 'Details', `Show ${row.reference} as the registry has it, with what refers to it`, () =>
+          onDetails(row.reference)
+        ),
         button('pull-tag', 'Pull', `Pull ${row.reference}`, () => onPull(row.reference))
       ]),
       digestText(row.digest)
@@ -170,6 +177,7 @@ export function renderDetail(
     ...(diff && diff.first === detail.reference ? [renderDiff(diff)] : []),
     h('h4', { text: `Layers (${detail.layers.length})` }),
     h('ul', { className: 'kitops-layers' }, layers),
+    ...(detail.referrers ? renderReferrers(detail.referrers, trust) : []),
     ...renderProvenance(trust.signature?.provenance ?? []),
     renderPreviews(detail),
     ...readme,
@@ -207,6 +215,34 @@ export function renderSignature(trust: ITrust): HTMLElement {
     h('span', { className: 'kitops-signature-state', text: 'Signed' }),
     h('span', { className: 'kitops-signature-key', text: ` by ${key} (${signature.key ?? ''})` })
   ]);
+}
+
+/**
+ * What refers to a remote ModelKit in its registry: kind, artifact type, digest, where it was found
+ * and, for cosign signatures, whether they verify with the settings' public key.
+ */
+export function renderReferrers(referrers: IReferrers, trust: ITrust): HTMLElement[] {
+  const how = referrers.referrersApi
+    ? 'Looked up through the registry’s OCI referrers API (and cosign’s sha256-… tags).'
+    : 'This registry has no referrers API: looked up through the sha256-… referrers tag (and cosign’s tags).';
+  const rows = referrerLines(referrers.referrers, trust.key, trust.signature).map(line =>
+    h('li', { className: 'kitops-referrer', data: { kind: line.kind, check: line.check, digest: line.digest } }, [
+      h('div', { className: 'kitops-layer-line' }, [
+        h('span', { className: 'kitops-referrer-kind', text: line.kind }),
+        h('span', { className: 'kitops-referrer-type', text: line.type || '-', title: line.type })
+      ]),
+      digestText(line.digest),
+      ...(line.checkText ? [h('div', { className: 'kitops-referrer-check', text: line.checkText })] : []),
+      h('div', { className: 'kitops-referrer-found', text: `found by ${shortTagDigests(line.foundBy)}`, title: line.foundBy })
+    ])
+  );
+  return [
+    h('h4', { text: `Referrers (${rows.length})` }),
+    h('div', { className: 'kitops-referrers-how', data: { api: String(referrers.referrersApi) }, text: how }),
+    rows.length
+      ? h('ul', { className: 'kitops-referrers' }, rows)
+      : h('div', { className: 'kitops-empty', text: 'Nothing refers to this ModelKit in its registry.' })
+  ];
 }
 
 /** Each verified SLSA provenance: who built it, from which notebook, when, and its materials. */

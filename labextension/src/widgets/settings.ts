@@ -62,13 +62,19 @@ export class SettingsView {
     ]);
   }
 
-  /** Rebuild the cards only when the registries were reloaded (typing survives other changes). */
+  /**
+   * Rebuild the cards only when the registries were reloaded, and refill the signature fields only
+   * when the saved values differ from those shown: a reload that answers after the user started
+   * typing (the details also load these settings) must not wipe the typing.
+   */
   render(): void {
-    if (this.shownSignature !== this.model.signatureSettings) {
-      this.shownSignature = this.model.signatureSettings;
-      this.verifyKey.value = this.shownSignature.verifyKey;
-      this.require[1].checked = this.shownSignature.requireSignature;
+    const saved = this.model.signatureSettings;
+    const shown = this.shownSignature;
+    if (!shown || shown.verifyKey !== saved.verifyKey || shown.requireSignature !== saved.requireSignature) {
+      this.verifyKey.value = saved.verifyKey;
+      this.require[1].checked = saved.requireSignature;
     }
+    this.shownSignature = saved;
     if (this.shown === this.model.registries) {
       return;
     }

@@ -407,6 +407,11 @@ class Kit:
         self, reference: str | None = None, *, all: bool = False, force: bool = False
     ) -> builtins.list[RemoveResult]:
         """Remove a reference (several with ``repo:a,b``), or with ``all`` every untagged ModelKit."""
+        if all and reference:
+            raise InvalidArgument(
+                f"give the reference to remove ({reference}) or all=True (--all, every untagged ModelKit), "
+                "not both"
+            )
         if all:
             return self.store.remove_untagged(force=force)
         if not reference:

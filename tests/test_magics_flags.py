@@ -370,3 +370,24 @@ def test_every_flag_has_a_row_here() -> None:
             assert matching, f"docs/flag-tests.md names {flag} for {verbs}, which the parser does not have"
             covered |= matching
     assert sorted(wanted - covered) == []
+
+
+def test_remove_refuses_flags_that_contradict_the_line(ip: InteractiveShell, tmp_path: Path) -> None:
+    make_context(tmp_path / "ctx")
+    run(ip, "pack ctx -t team/r:v1")
+    with pytest.raises(UsageError) as both:
+        run(ip, "remove team/r:v1 -a")
+    assert str(both.value) == (
+        "give the reference to remove (team/r:v1) or all=True (--all, every untagged ModelKit), not both"
+    )
+    with pytest.raises(UsageError) as remote_all:
+        run(ip, "remove 127.0.0.1:5050/team/r:v1 --remote -a")
+    assert str(remote_all.value) == (
+        "--all removes untagged ModelKits from the local store; it cannot be used with --remote"
+    )
+    with pytest.raises(UsageError) as nothing:
+        run(ip, "remove --remote")
+    assert str(nothing.value) == (
+        "give the reference to remove from its registry: %kit remove REGISTRY/REPO:TAG --remote"
+    )
+    assert [info.tags for info in api.Kit().list_modelkits()] == [["v1"]]

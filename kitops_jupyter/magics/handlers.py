@@ -19,7 +19,7 @@ from ..api import (
     kitfile_text,
     push_detail,
 )
-from ..errors import NotFound
+from ..errors import InvalidArgument, NotFound
 from .context import Context
 from .results import (
     DataDiffResult,
@@ -167,9 +167,10 @@ def remove(ctx: Context, args: argparse.Namespace) -> None:
     """``kit remove REF`` / ``--all`` / ``--remote``."""
     kit = ctx.kit(args)
     if args.remote:
+        if args.all:
+            raise InvalidArgument("--all removes untagged ModelKits from the local store; it cannot be used with --remote")
         if not args.reference:
-            ctx.say("give the reference to remove from its registry")
-            return
+            raise InvalidArgument("give the reference to remove from its registry: %kit remove REGISTRY/REPO:TAG --remote")
         ctx.say(kit.remove_remote(ctx.qualify(args.reference), force=args.force))
         return
     results = kit.remove(args.reference, all=args.all, force=args.force)

@@ -118,3 +118,13 @@ def test_sign_notebook_flags_choose_what_the_provenance_names(
     provenance = run(ip, f"verify {left_out} --key keys/cosign.pub --provenance").provenance[0]
     assert "configSource" not in provenance["invocation"]
     assert "work.ipynb" not in str(provenance["materials"])
+
+
+def test_generate_key_refuses_the_flags_of_signing(ip: InteractiveShell, tmp_path: Path) -> None:
+    with pytest.raises(UsageError) as info:
+        run(ip, "sign --generate-key keys --key other.key --provenance")
+    assert str(info.value) == (
+        "--generate-key only writes a new key pair; --key, --provenance belong to signing a ModelKit: run "
+        "%kit sign REGISTRY/REPO:TAG --key cosign.key afterwards"
+    )
+    assert not (tmp_path / "keys").exists()

@@ -56,6 +56,13 @@ def sign(ctx: Context, args: argparse.Namespace) -> None:
     """``%kit sign REF --key cosign.key [--provenance]`` or ``%kit sign --generate-key [DIR]``."""
     kit = ctx.kit(args)
     if args.generate_key:
+        signing_only = [f for f, given in (("--key", args.key), ("--provenance", args.provenance),
+                        ("--notebook", args.notebook), ("--no-notebook", args.no_notebook)) if given]  # fmt: skip
+        if signing_only:
+            raise InvalidArgument(
+                f"--generate-key only writes a new key pair; {', '.join(signing_only)} belong to signing a "
+                "ModelKit: run %kit sign REGISTRY/REPO:TAG --key cosign.key afterwards"
+            )
         private, public = kit.generate_key_pair(args.reference or ".", password=_new_password)
         ctx.say(f"Private key written to {private}\nPublic key written to {public}")
         return

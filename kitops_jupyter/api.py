@@ -675,7 +675,8 @@ def _push_target(tag: str | None) -> Reference:
     ref = parse_reference(tag)[0] if tag else None
     if ref is None or ref.is_local_only:
         raise InvalidArgument(
-            f"pack --push needs a tag with a registry, e.g. registry.example.com/myorg/model:v1 (got {tag!r})"
+            "pack --push needs a tag with a registry, e.g. registry.example.com/myorg/model:v1 "
+            f"({f'got {tag!r}' if tag else 'no tag given'})"
         )
     return ref
 

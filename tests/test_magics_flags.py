@@ -391,3 +391,25 @@ def test_remove_refuses_flags_that_contradict_the_line(ip: InteractiveShell, tmp
         "give the reference to remove from its registry: %kit remove REGISTRY/REPO:TAG --remote"
     )
     assert [info.tags for info in api.Kit().list_modelkits()] == [["v1"]]
+
+
+def test_kitfile_cell_refuses_packing_flags_when_it_does_not_pack(ip: InteractiveShell, tmp_path: Path) -> None:
+    make_context(tmp_path / "ctx")
+    cell = (tmp_path / "ctx" / "Kitfile").read_text().replace("name: tiny\n", "name: edited\n")
+    with pytest.raises(UsageError) as info:
+        ip.run_cell_magic("kitfile", "ctx --compression gzip --allow-secrets", cell)
+    assert str(info.value) == (
+        "%%kitfile: --compression, --allow-secrets apply only when the cell packs: add -t REFERENCE or --pack "
+        "(nothing was saved)"
+    )
+    assert "name: tiny\n" in (tmp_path / "ctx" / "Kitfile").read_text()
+
+
+def test_pack_push_without_a_tag_says_so(ip: InteractiveShell, tmp_path: Path) -> None:
+    make_context(tmp_path / "ctx")
+    with pytest.raises(UsageError) as info:
+        run(ip, "pack ctx --push")
+    assert str(info.value) == (
+        "pack --push needs a tag with a registry, e.g. registry.example.com/myorg/model:v1 (no tag given)"
+    )
+    assert api.Kit().list_modelkits() == []

@@ -154,6 +154,12 @@ def pack_from_kernel(ctx: Context, args: argparse.Namespace) -> KitfileDraft | M
 def kitfile_cell(ctx: Context, args: argparse.Namespace, cell: str) -> KitfileResult | ModelKitResult:
     """``%%kitfile [DIR] [-t TAG]``: validate the cell as a Kitfile, save it, optionally pack."""
     directory = Path(args.directory or ".")
+    packing_only = [f for f, on in (("--compression", args.compression), ("--allow-secrets", args.allow_secrets)) if on]
+    if packing_only and not (args.tag or args.pack):
+        raise CommandError(
+            f"%%kitfile: {', '.join(packing_only)} {'applies' if len(packing_only) == 1 else 'apply'} only when "
+            "the cell packs: add -t REFERENCE or --pack (nothing was saved)"
+        )
     source = "%%kitfile cell"
     warnings = validate_kitfile(parse_kitfile(cell, source=source), source=source)
     with atomic_target(directory / "Kitfile") as tmp:

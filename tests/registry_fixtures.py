@@ -215,7 +215,7 @@ class Gathering:
     parallel then fails the test's ``complete`` check instead of hanging).
     """
 
-    def __init__(self, method: str, path: str, size: int, ceiling: float = 20.0) -> None:
+    def __init__(self, method: str, path: str, size: int, ceiling: float = 60.0) -> None:
         self.method, self.path, self.size, self.ceiling = method, path, size, ceiling
         self.complete = threading.Event()
         self.in_flight = 0

@@ -41,6 +41,7 @@ def run(template: str, record: dict[str, object] | None = None) -> str:
         ('{{ print 1 2 "x" 3 }}|{{ println .Repo }}', "1 2x3|org/model\n"),
         ('{{ html "<a&b>" }} {{ urlquery "a b/c" }}', "&lt;a&amp;b&gt; a+b%2Fc"),
         ('{{ and .Tags .Repo }} {{ or "" .Size }}', "org/model 1.5 KiB"),
+        ('{{ js "a\'b\\"<>&=\\\\" }} {{ html "\'\\"" }}', r"a\'b\"\u003C\u003E\u0026\u003D\\ &#39;&#34;"),
         ("{{ . }}", "{org/model sha256:" + "ab" * 32 + " [v1 latest] churn 1.5 KiB <none>}"),  # Go's %v of a struct
     ],
 )

@@ -11,7 +11,7 @@ import requests
 
 from kitops_jupyter.core.registry.auth import Credentials
 from kitops_jupyter.core.registry.client import RegistryClient, RegistryOptions, is_loopback
-from kitops_jupyter.core.registry.http_errors import error_for_response
+from kitops_jupyter.core.registry.http_errors import connection_error, error_for_response
 from kitops_jupyter.core.registry.redact import redact_headers, redact_text, redact_url, register_secret
 from kitops_jupyter.core.registry.retry import RetryPolicy, Transient, is_transient_status, parse_retry_after
 from kitops_jupyter.core.registry.uploads import upload_mode
@@ -158,3 +158,28 @@ def test_other_statuses_name_the_registry_and_its_answer(status: int, body: byte
     error = error_for_response(_answer(status, body), "pull team/model:v1", "127.0.0.1:5000", True)
     assert (type(error), error.status) == (RegistryError, status)
     assert str(error) == f"pull team/model:v1: 127.0.0.1:5000 {message}"
+
+
+URL = "https://reg.example:5000/v2/team/model/manifests/v1"
+ODD = "odd failure " + "x" * 400
+
+
+@pytest.mark.parametrize(
+    ("exc", "message"),
+    [
+        (requests.ConnectionError('Max retries exceeded (Caused by NewConnectionError("[Errno 111] Connection refused"))'),
+         f"cannot connect to {URL}: connection refused; is the registry running at that address and port? "
+         "For a registry that only speaks HTTP pass plain_http=True."),
+        (requests.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))"),
+         f"connection to {URL} failed: the connection was closed by the server; check the network and try again"),
+        (requests.ConnectionError("[Errno -2] Name or service not known"),
+         f"connection to {URL} failed: Name or service not known; check the network and try again"),
+        (requests.ConnectionError(ODD), f"connection to {URL} failed: {ODD[:300]}; check the network and try again"),
+        (requests.exceptions.ReadTimeout("read timed out"),
+         f"request to {URL} timed out; the registry is slow or unreachable, check the network or raise the "
+         "timeout option"),
+    ],
+)  # fmt: skip
+def test_connection_failures_name_the_cause(exc: Exception, message: str) -> None:
+    error = connection_error(exc, URL, False, "pull team/model:v1")
+    assert (type(error), str(error)) == (RegistryUnreachable, f"pull team/model:v1: {message}")

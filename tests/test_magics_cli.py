@@ -272,6 +272,18 @@ def test_options_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert [getattr(options, option) for option in OPTIONS] == ["", "none", 5, "auto", True, False, ""]
 
 
+@pytest.mark.parametrize(
+    ("option", "values"),
+    [("compression", ("none", "gzip", "gzip-fastest", "zstd")), ("progress", ("auto", "widget", "text", "none"))],
+)
+def test_every_documented_choice_is_accepted_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, option: str, values: tuple[str, ...]
+) -> None:
+    for value in values:
+        monkeypatch.setenv(f"KITOPS_JUPYTER_{option.upper()}", value)
+        assert getattr(KitOptions(), option) == value
+
+
 def test_invalid_environment_values_warn_and_fall_back(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KITOPS_JUPYTER_CONCURRENCY", "many")
     monkeypatch.setenv("KITOPS_JUPYTER_PROGRESS", "fancy")

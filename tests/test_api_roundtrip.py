@@ -166,6 +166,7 @@ def test_load_dataset_needs_a_name_when_there_are_several(project: Path) -> None
     with pytest.raises(NotFound, match="no dataset 'valid'"):
         kit.load_dataset("demo/clf:v1", "valid")
     assert list(kit.load_dataset("demo/clf:v1", "test")["x"]) == [5]
+    assert list(kit.load_dataset("demo/clf:v1", "train")["x"]) == [1, 3]  # a second layer in the same cache
 
 
 def test_core_imports_no_jupyter_modules() -> None:

@@ -13,7 +13,8 @@ import pytest
 
 from kitops_jupyter.core.digest import hex_of
 from kitops_jupyter.core.registry.auth import Credentials
-from kitops_jupyter.core.registry.client import RegistryOptions
+from kitops_jupyter.core.registry.client import RegistryClient, RegistryOptions
+from kitops_jupyter.core.registry.downloads import RemoteBlob
 from kitops_jupyter.core.registry.retry import RetryPolicy
 from kitops_jupyter.core.registry.transfer import pull, push
 from kitops_jupyter.core.store import LocalStore
@@ -79,6 +80,21 @@ def test_blob_download_follows_a_redirect(fault_proxy: FaultProxy, repo_name: st
     assert [s for m, p, s in fault_proxy.log if m == "GET" and layer.digest in p] == [307]
     source = LocalStore(tmp_path / "src").blob_path(layer.digest)
     assert store.blob_path(layer.digest).read_bytes() == source.read_bytes()
+
+
+def test_remote_blob_reads_like_a_file_and_resumes_after_a_drop(
+    fault_proxy: FaultProxy, repo_name: str, tmp_path: Path
+) -> None:
+    _, manifest, _ = _pushed(fault_proxy, repo_name, tmp_path, size=MiB)
+    layer = manifest.layers[0]  # type: ignore[attr-defined]
+    source = LocalStore(tmp_path / "src").blob_path(layer.digest).read_bytes()
+    fault_proxy.add("drop_response", method="GET", path=f"/blobs/{layer.digest}", after=MiB // 2)
+    with RegistryClient(fault_proxy.registry, FAST) as client, RemoteBlob(client, repo_name, layer, "read") as blob:
+        assert blob.read(0) == b""
+        assert blob.read(5) == source[:5]
+        assert blob.read() == source[5:]
+        assert blob.read(1) == b""
+    assert [s for m, p, s in fault_proxy.log if m == "GET" and layer.digest in p] == [200, 206]
 
 
 def test_503_with_retry_after_then_success(

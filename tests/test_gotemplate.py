@@ -72,6 +72,7 @@ def test_untagged_modelkit_has_no_tags() -> None:
         ('{{ template "x" }}', "not supported"),
         ("{{ .Repo .Size }}", "can't give argument to non-function .Repo"),
         ("{{ $x }}", "undefined variable: \\$x"),
+        ("{{ $a, $b := .Tags }}", "list:1:1: "),  # two variables only in range (Go: too many declarations)
     ],
 )
 def test_errors_name_the_problem(template: str, message: str) -> None:

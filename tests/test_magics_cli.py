@@ -351,6 +351,8 @@ def test_completes_local_references_and_variables(ip: InteractiveShell, tmp_path
     ip.user_ns["train_df"] = pd.DataFrame({"a": [1]})
     assert "%kit pack --dataset train_df" in complete(ip, "%kit pack --dataset tr")
     assert complete(ip, "%kit login 127") == ["%kit login 127.0.0.1:5050"]
+    run(ip, "pack ctx -t team/local-only:v1")  # 'team' is a repository, not a registry host
+    assert complete(ip, "%kit login ") == ["%kit login 127.0.0.1:5050"]
 
 
 def test_completes_inside_kit_and_kitfile_cells(ip: InteractiveShell) -> None:

@@ -352,6 +352,11 @@ def test_flow_sequence_quoting() -> None:
     assert text == 'authors: [\'a, b\', "", "true", "x\\ny", it\'s, plain]\n'
 
 
+def test_flow_mapping_separates_its_pairs() -> None:
+    value = Fields([("a", 1, False), ("b", "x y", False), ("c", "", False)])
+    assert emit_document(Fields([("m", value, True)])) == 'm: {a: 1, b: x y, c: ""}\n'
+
+
 def test_empty_struct_is_flow_braces() -> None:
     assert emit_document(Fields([("a", "", False), ("model", Fields([]), False)])) == 'a: ""\nmodel: {}\n'
 

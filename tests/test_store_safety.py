@@ -281,3 +281,21 @@ def test_unpack_from_a_read_only_store_still_works(tmp_path: Path) -> None:
         subprocess.run(["mount", "-o", "remount,ro", str(tmp_path / "ro")], check=True)
         kit.unpack("ro/m:v1", tmp_path / "out")  # no pin or lock file can be written: reads go unpinned
         assert (tmp_path / "out" / "model.bin").read_bytes() == FILES["model.bin"]
+
+
+def test_a_pull_into_a_full_file_system_is_a_kit_error_and_keeps_nothing(
+    registry: RegistryServer, repo_name: str, tmp_path: Path
+) -> None:
+    from tests.test_unpack_atomic import small_tmpfs
+
+    ref, _ = published(registry, repo_name, tmp_path, size=6 * MiB)
+    with small_tmpfs(tmp_path / "small", "3m") as mounted:
+        if not mounted:
+            pytest.skip("needs a tmpfs mount to fill a file system")
+        kit = api.Kit(tmp_path / "small" / "home")
+        with pytest.raises(StoreError, match="the file system is full; free some space there"):
+            kit.pull(ref)
+        blobs = kit.store.storage / "blobs" / "sha256"
+        assert not [p for p in blobs.rglob("*") if p.is_file() and p.stat().st_size >= MiB]
+        ingest = kit.store.storage / "ingest"
+        assert not [p for p in ingest.rglob("*") if p.is_file() and p.stat().st_size > 0]

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import queue
 import re
-import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from ..errors import IntegrityError, InvalidArgument
 
@@ -86,30 +84,3 @@ class VerifyingReader:
                 "the content is corrupt or was tampered with, nothing was kept"
             )
 
-
-class HashingThread:
-    """Feeds pieces to ``hasher`` on a thread of its own, beside the caller's socket reads and writes.
-
-    hashlib releases the GIL for large inputs, so a download that hands each received piece here hashes
-    while it receives the next one instead of in turn (sha256 is about half of a loopback pull's CPU).
-    At most ``depth`` pieces wait, so memory stays flat. Pieces must not change after :meth:`update`
-    (pass ``bytes``). :meth:`finish` returns once every piece handed over is hashed.
-    """
-
-    def __init__(self, hasher: Any, depth: int = 8) -> None:
-        self.hasher = hasher
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
-        self._thread = threading.Thread(target=self._run, name="kit-sha256", daemon=True)
-        self._thread.start()
-
-    def update(self, piece: bytes) -> None:
-        self._queue.put(piece)
-
-    def finish(self) -> Any:
-        self._queue.put(None)
-        self._thread.join()
-        return self.hasher
-
-    def _run(self) -> None:
-        while (piece := self._queue.get()) is not None:
-            self.hasher.update(piece)

@@ -26,8 +26,9 @@ import requests
 import urllib3
 
 from ...errors import IntegrityError, RegistryError
-from ..digest import CHUNK, HashingThread
+from ..digest import CHUNK
 from ..manifest import Descriptor
+from ..piecethread import PieceThread
 from .client import RegistryClient, pull_scope
 from .http_errors import connection_error
 from .parallel import Meter
@@ -168,22 +169,25 @@ class _Download:
     def _stream(self, response: requests.Response, start: int) -> None:
         flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if start else os.O_TRUNC)
         fd = os.open(self.path, flags, 0o600)
-        hashing = HashingThread(self.hasher)  # hashes beside the reads and writes below
         with os.fdopen(fd, "wb", buffering=0) as out:
+            # reading the socket, writing the file and hashing run side by side (see PieceThread)
+            writing = PieceThread(functools.partial(_write_all, out), "kit-download-write")
+            hashing = PieceThread(self.hasher.update, "kit-download-sha256")
             try:
                 for chunk in iter_body(response):
-                    out.write(chunk)
-                    hashing.update(chunk)
+                    writing.put(chunk)
+                    hashing.put(chunk)
                     self.hashed += len(chunk)
                     self.meter.advance_to(self.hashed)
-                    if self.hashed > self.desc.size:
+                    if self.hashed > self.desc.size or writing.error is not None:
                         break
             except _STREAM_ERRORS as exc:
                 raise Transient(
                     connection_error(exc, response.url, self.client.plain_http, self.what)
                 ) from None
             finally:
-                hashing.finish()  # every byte written is hashed: a resume continues from here
+                hashing.finish()
+                writing.finish()  # a failed write (disk full) is raised here; what was handed over is on disk
 
     def verify(self) -> None:
         """Size and digest of the finished file; on mismatch the file is deleted."""
@@ -199,6 +203,13 @@ class _Download:
             f"{self.what}: blob {self.desc.digest} from {self.client.registry}: {detail}; the registry "
             "holds corrupt or truncated data, nothing was kept"
         )
+
+
+def _write_all(out: BinaryIO, piece: bytes) -> None:
+    """``write`` on an unbuffered file may take only part of a piece; write the rest too."""
+    view = memoryview(piece)
+    while view:
+        view = view[out.write(view) :]
 
 
 def _empty(path: Path) -> None:

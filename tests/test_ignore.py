@@ -127,6 +127,11 @@ def test_matches_like_go_patternmatcher(text: str) -> None:
     assert rules.has_negation is negation
 
 
+def test_negated_perl_classes_take_the_characters_next_to_their_ranges() -> None:
+    assert _rules("[\\D]").matches(":") and not _rules("[\\D]").matches("5")  # ':' follows '9'
+    assert _rules("[\\W]").matches("[") and not _rules("[\\W]").matches("_")  # '[' follows 'Z'
+
+
 @pytest.mark.parametrize("text", ERRORS)
 def test_patterns_go_rejects_raise_pack_error(text: str) -> None:
     with pytest.raises(PackError, match=r"\.kitignore"):

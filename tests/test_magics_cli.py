@@ -348,6 +348,8 @@ def test_completes_local_references_and_variables(ip: InteractiveShell, tmp_path
     run(ip, "pack ctx -t 127.0.0.1:5050/team/tiny:v1")
     assert complete(ip, "%kit push 127.0.0.1:5050/te") == ["%kit push 127.0.0.1:5050/team/tiny:v1"]
     assert complete(ip, "%kit inspect ") == ["%kit inspect 127.0.0.1:5050/team/tiny:v1"]
+    tag = "%kit tag 127.0.0.1:5050/team/tiny:v1 127.0.0.1:5050/te"  # the second reference completes too
+    assert complete(ip, tag) == [tag[: -len("127.0.0.1:5050/te")] + "127.0.0.1:5050/team/tiny:v1"]
     ip.user_ns["train_df"] = pd.DataFrame({"a": [1]})
     assert "%kit pack --dataset train_df" in complete(ip, "%kit pack --dataset tr")
     assert complete(ip, "%kit login 127") == ["%kit login 127.0.0.1:5050"]

@@ -73,6 +73,8 @@ def test_diff_of_two_dataset_versions(tmp_path: Path, registry: RegistryServer, 
     }
     page = diff._repr_html_()
     assert "<table" in page and "+discount" in page and "100 → 120" in page and "background:#fff8c5" in page
+    assert "<th>dataset</th><th>file</th><th>status</th>" in page
+    assert "id: int64 → double" in page and "</code> dtype:" not in page  # a new type shows once, as schema
     assert "sales.parquet [changed] rows 100 -> 120" in str(diff)
 
 

@@ -392,6 +392,12 @@ def test_write_init(tmp_path: Path) -> None:
     assert sorted(p.name for p in root.iterdir() if p.name.endswith(".tmp")) == []
 
 
+def test_write_init_creates_a_kitignore_with_only_what_was_left_out(tmp_path: Path) -> None:
+    root = build(tmp_path / "ctx", {**{f"f{i}.py": "x" for i in range(6)}, ".env": "A=b\n"})  # code layer "."
+    write_init(root, generate_kitfile(root, name="demo"))
+    assert (root / ".kitignore").read_text() == "# Left out by kitops-jupyter init: secrets, caches and OS junk\n.env\n"
+
+
 def test_write_init_without_ignore_lines_leaves_kitignore_alone(tmp_path: Path) -> None:
     root = build(tmp_path / "ctx", {"m.gguf": 3})
     write_init(root, generate_kitfile(root))

@@ -258,8 +258,11 @@ def test_digest_missing_from_manifest_is_a_clear_error() -> None:
 def test_mixed_layer_info_is_refused() -> None:
     mk, kf = build()
     kf.docs[0].layer = None
-    with pytest.raises(KitfileError, match="some entries carry layer digests"):
+    with pytest.raises(KitfileError) as info:
         plan_unpack(mk.manifest(), kf, [])
+    assert str(info.value).endswith(
+        "some entries carry layer digests and others do not; the ModelKit is inconsistent, re-pack it"
+    )
 
 
 def test_positional_plan_with_more_layers_than_entries_is_refused() -> None:

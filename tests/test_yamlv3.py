@@ -347,9 +347,9 @@ def test_map_keys_in_yaml_v3_natural_order() -> None:
 
 
 def test_flow_sequence_quoting() -> None:
-    authors = ["a, b", "", "true", "x\ny", "it's", "plain"]
+    authors = ["a, b", "", "true", "x\ny", "it's", "plain", 'q"\nr']
     text = emit_document(Fields([("authors", authors, True)]))
-    assert text == 'authors: [\'a, b\', "", "true", "x\\ny", it\'s, plain]\n'
+    assert text == 'authors: [\'a, b\', "", "true", "x\\ny", it\'s, plain, "q\\"\\nr"]\n'
 
 
 def test_flow_mapping_separates_its_pairs() -> None:

@@ -43,7 +43,9 @@ def main() -> int:
         project / "data" / "wide.parquet", index=False
     )
     size = (project / "data" / "wide.parquet").stat().st_size
-    (project / "Kitfile").write_text("manifestVersion: 1.0.0\npackage:\n  name: wide\ndatasets:\n  - name: wide\n    path: data\n")
+    (project / "Kitfile").write_text(
+        "manifestVersion: 1.0.0\npackage:\n  name: wide\ndatasets:\n  - name: wide\n    path: data\n"
+    )
     with start_registry(work / "registry") as registry:
         proxy = FaultProxy("127.0.0.1", registry.port)
         proxy.start()
@@ -56,14 +58,20 @@ def main() -> int:
             url = f"kit://{ref}/data/wide.parquet"
             rows.append(measure(proxy, "kit:// one column", lambda: pd.read_parquet(url, columns=["c3"])))
             fresh = {"home": str(work / "reader2"), "skip_instance_cache": True}
-            rows.append(measure(proxy, "kit:// whole file", lambda: fsspec.filesystem("kit", **fresh).cat_file(url)))
+            rows.append(
+                measure(proxy, "kit:// whole file", lambda: fsspec.filesystem("kit", **fresh).cat_file(url))
+            )
         finally:
             proxy.stop()
-    print(f"Parquet file: {size / 1e6:.1f} MB, {args.columns} columns x {args.rows} rows (uncompressed layer)")
+    print(
+        f"Parquet file: {size / 1e6:.1f} MB, {args.columns} columns x {args.rows} rows (uncompressed layer)"
+    )
     base_bytes, base_time = rows[0][1], rows[0][2]
     print(f"{'operation':<22}{'MB moved':>10}{'x pull':>9}{'seconds':>9}{'x pull':>9}")
     for name, moved, seconds in rows:
-        print(f"{name:<22}{moved / 1e6:>10.2f}{moved / base_bytes:>9.3f}{seconds:>9.2f}{seconds / base_time:>9.3f}")
+        print(
+            f"{name:<22}{moved / 1e6:>10.2f}{moved / base_bytes:>9.3f}{seconds:>9.2f}{seconds / base_time:>9.3f}"
+        )
     one_column = rows[1][1] / size
     print(f"one column moved {one_column:.1%} of the file (target <= 10%)")
     return 0 if one_column <= 0.10 else 1

@@ -386,12 +386,24 @@ class Kit:
             ) as txn:
                 joined = replace(how, transaction=txn)
                 reg.unpack_parents(
-                    found.reference, found.kitfile, directory, filters, joined, store=self.store, options=self.network
+                    found.reference,
+                    found.kitfile,
+                    directory,
+                    filters,
+                    joined,
+                    store=self.store,
+                    options=self.network,
                 )
                 unpack_modelkit(
-                    found.manifest, found.kitfile, lambda d: self.store.open_blob(d.digest), directory,
-                    filters=filters, overwrite=how.overwrite, ignore_existing=how.ignore_existing,
-                    progress=how.progress, transaction=txn,
+                    found.manifest,
+                    found.kitfile,
+                    lambda d: self.store.open_blob(d.digest),
+                    directory,
+                    filters=filters,
+                    overwrite=how.overwrite,
+                    ignore_existing=how.ignore_existing,
+                    progress=how.progress,
+                    transaction=txn,
                 )
         return found
 
@@ -450,7 +462,9 @@ class Kit:
         result = reg.pull(self.store, reference, options=self.network, progress=progress)
         assert result.descriptor is not None and result.manifest is not None and result.kitfile is not None
         # not looked up again: another process may already have removed the reference
-        return ModelKitInfo(result.reference, result.descriptor, result.manifest, result.kitfile, notes=result.notes)
+        return ModelKitInfo(
+            result.reference, result.descriptor, result.manifest, result.kitfile, notes=result.notes
+        )
 
     def login(self, registry: str, username: str, password: str) -> str:
         """Check credentials against ``registry`` and store them where kit does; returns a message."""
@@ -494,7 +508,9 @@ class Kit:
         """Save the sidebar's signature policy (``$KITOPS_HOME/signature-settings.json``)."""
         from .core import signing
 
-        return signing.save_signature_settings(self.home, signing.SignatureSettings(require_signature, verify_key))
+        return signing.save_signature_settings(
+            self.home, signing.SignatureSettings(require_signature, verify_key)
+        )
 
     def _status(self, settings: RegistrySettings) -> RegistryStatus:
         creds = reg.find_credentials(settings.registry, home=self.home)

@@ -125,12 +125,21 @@ def write_config(
     """
     lines = [
         "version: 0.1",
-        "log:", "  level: error", "  accesslog:", "    disabled: true",
-        "storage:", "  filesystem:", f"    rootdirectory: {root / 'data'}",
-        "  delete:", "    enabled: true",
-        "  maintenance:", "    uploadpurging:", "      enabled: false",
-        "http:", f"  addr: {HOST}:{port}",
-    ]  # fmt: skip
+        "log:",
+        "  level: error",
+        "  accesslog:",
+        "    disabled: true",
+        "storage:",
+        "  filesystem:",
+        f"    rootdirectory: {root / 'data'}",
+        "  delete:",
+        "    enabled: true",
+        "  maintenance:",
+        "    uploadpurging:",
+        "      enabled: false",
+        "http:",
+        f"  addr: {HOST}:{port}",
+    ]
     if tls:
         lines += ["  tls:", f"    certificate: {tls[0]}", f"    key: {tls[1]}"]
         if client_ca:

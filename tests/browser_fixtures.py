@@ -143,13 +143,22 @@ def start_lab(home: Path) -> LabServer:
     root.mkdir(parents=True)
     env = _isolated_env(home)
     argv = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", "--allow-root",
-        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.workspaces_dir={home / 'workspaces'}", "--LabApp.news_url=None",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--allow-root",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.workspaces_dir={home / 'workspaces'}",
+        "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         "--ServerApp.allow_unauthenticated_access=True",  # only our decorators guard /kitops (auth test)
-    ]  # fmt: skip
+    ]
     log = home / "lab.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

@@ -44,6 +44,7 @@ from kitops_jupyter.devregistry import RunningRegistry, free_port
 
 __all__ = ["FaultProxy", "Gathering", "RegistryServer", "free_port", "start_registry"]
 
+
 @dataclass
 class RegistryServer(RunningRegistry):
     """A running ``docker-registry`` (see :mod:`kitops_jupyter.devregistry`) plus its test login."""
@@ -443,7 +444,11 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self._stream(response, buffered, cut, flip)
 
     def _stream(
-        self, response: http.client.HTTPResponse, buffered: bytes | None, cut: int | None, flip: int | None = None
+        self,
+        response: http.client.HTTPResponse,
+        buffered: bytes | None,
+        cut: int | None,
+        flip: int | None = None,
     ) -> None:
         sent = 0
         piece = 1 << 14 if self.server.proxy.throttle else 1 << 16

@@ -12,7 +12,9 @@ from kitops_jupyter import api
 from tests.registry_fixtures import make_modelkit
 
 
-@pytest.mark.parametrize("name", ["pack", "list_modelkits", "unpack", "push", "pull", "load_dataset", "verify"])
+@pytest.mark.parametrize(
+    "name", ["pack", "list_modelkits", "unpack", "push", "pull", "load_dataset", "verify"]
+)
 def test_module_functions_have_the_method_signature(name: str) -> None:
     method = inspect.signature(getattr(api.Kit, name))
     function = inspect.signature(getattr(api, name))

@@ -1,12 +1,12 @@
 """Layering rules, checked on the source.
 
-    core/             imports no Jupyter package and nothing above it (api, adapter_helpers, adapters)
-    api.py            imports the core and errors, never adapter_helpers or an adapter
-    adapter_helpers/  imports api, core and errors, never an adapter
-    adapters          (magics, panel, server, cli) never import each other (the package root composes
-                      them) and reach the core only through ``api`` (plus ``errors`` and
-                      ``adapter_helpers``); the command line imports nothing but ``api``, ``errors``
-                      and ``adapter_helpers.progress_display``
+core/             imports no Jupyter package and nothing above it (api, adapter_helpers, adapters)
+api.py            imports the core and errors, never adapter_helpers or an adapter
+adapter_helpers/  imports api, core and errors, never an adapter
+adapters          (magics, panel, server, cli) never import each other (the package root composes
+                  them) and reach the core only through ``api`` (plus ``errors`` and
+                  ``adapter_helpers``); the command line imports nothing but ``api``, ``errors``
+                  and ``adapter_helpers.progress_display``
 """
 
 from __future__ import annotations
@@ -88,9 +88,9 @@ def test_cli_uses_only_the_public_api(path: Path) -> None:
     allowed = tuple(f"kitops_jupyter.{m}" for m in ("api", "errors", f"{HELPERS}.progress_display", "cli"))
     for name in _imports(path):
         if name.startswith("kitops_jupyter"):
-            assert name == "kitops_jupyter" or name.startswith(allowed) or name == "kitops_jupyter.__version__", (
-                f"cli/{path.name} imports {name}"
-            )
+            assert (
+                name == "kitops_jupyter" or name.startswith(allowed) or name == "kitops_jupyter.__version__"
+            ), f"cli/{path.name} imports {name}"
         assert name.split(".")[0] not in JUPYTER, f"cli/{path.name} imports {name}"
 
 
@@ -170,12 +170,16 @@ def test_the_package_has_no_import_cycles() -> None:
     paths = {_module_name(p): p for p in PACKAGE.rglob("*.py")}
     known = set(paths)
     graph = {name: _internal_imports(path, known) for name, path in paths.items()}
-    assert _cycles(graph) == [], "modules that import each other: move what they share into a module of its own"
+    assert _cycles(graph) == [], (
+        "modules that import each other: move what they share into a module of its own"
+    )
 
 
 def test_the_cycle_check_finds_a_cycle() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
     assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
 def _package_imports(path: Path) -> set[str]:
     """This package's modules imported by ``path``, without the ``kitops_jupyter.`` prefix."""
     return {n.removeprefix("kitops_jupyter.") for n in _imports(path) if n.startswith("kitops_jupyter.")}
@@ -187,7 +191,9 @@ def test_adapters_reach_the_core_only_through_the_api(adapter: str) -> None:
         for name in _package_imports(path):
             top = name.split(".")[0]
             allowed = top in (adapter, *ADAPTER_MAY_IMPORT) or name in ("__version__", "show_panel")
-            assert allowed, f"{adapter}/{path.name} imports kitops_jupyter.{name}; import it from kitops_jupyter.api"
+            assert allowed, (
+                f"{adapter}/{path.name} imports kitops_jupyter.{name}; import it from kitops_jupyter.api"
+            )
 
 
 def test_the_adapter_rule_sees_a_direct_core_import(tmp_path: Path) -> None:

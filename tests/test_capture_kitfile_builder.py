@@ -83,9 +83,13 @@ def _has(module: str) -> bool:
 
 def test_explicit_selection_and_no_requirements(tmp_path: Path, namespace: dict[str, object]) -> None:
     capture = build_kitfile_from_kernel(
-        namespace, tmp_path, datasets={"training set": "train"}, models=[], notebook=None,
+        namespace,
+        tmp_path,
+        datasets={"training set": "train"},
+        models=[],
+        notebook=None,
         include_requirements=False,
-    )  # fmt: skip
+    )
     kf = parse_kitfile(capture.kitfile_text)
     assert kf.model is None and kf.code == []
     assert [(d.name, d.path) for d in kf.datasets] == [("training set", "data/training_set.parquet")]
@@ -164,9 +168,11 @@ def test_planning_gives_the_written_kitfile_and_writes_nothing(
     """``write=False`` is the panel's live preview: the same Kitfile text, not one file on disk."""
     namespace = {**namespace, "custom": Custom()}
     options: dict[str, Any] = {
-        "datasets": {"train": "train"}, "models": ["clf", "custom"], "notebook": notebook,
+        "datasets": {"train": "train"},
+        "models": ["clf", "custom"],
+        "notebook": notebook,
         "package": {"version": "1.0.0"},
-    }  # fmt: skip
+    }
     planned = build_kitfile_from_kernel(namespace, tmp_path / "plan", write=False, **options)
     assert not (tmp_path / "plan").exists()
     written = build_kitfile_from_kernel(namespace, tmp_path / "kit", **options)

@@ -37,9 +37,14 @@ def kitj(
 ) -> Run:
     assert KITJ is not None, "the kitj console script is not installed (pip install -e .)"
     done = subprocess.run(
-        [KITJ, *args], input=stdin, capture_output=True, text=True, cwd=cwd,
-        env={**os.environ, **(env or {})}, timeout=120,
-    )  # fmt: skip
+        [KITJ, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
     return Run(done.returncode, done.stdout, done.stderr)
 
 
@@ -131,8 +136,9 @@ def test_list_formats_json_and_go_templates(tmp_path: Path, cli: Callable[..., R
 
     infos = json.loads(cli("list", "--format", "json").out)
     assert [(i["repo"], i["tags"], i["digest"]) for i in sorted(infos, key=lambda i: i["tags"])] == [
-        ("test", ["first"], first), ("test", ["second"], second),
-    ]  # fmt: skip
+        ("test", ["first"], first),
+        ("test", ["second"], second),
+    ]
     assert set(infos[0]) == {"repo", "digest", "tags", "modelName", "size", "author"}
     assert sorted(ok("list", "--format", "{{ .Repo }}").out.splitlines()) == ["test", "test"]
     complex_ = cli("list", "--format", "{{ .Repo }}:{{ index .Tags 0 }} - {{ .ModelName }} {{ .Digest }}").out

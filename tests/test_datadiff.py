@@ -90,7 +90,9 @@ def test_kit_diff_data_magic_renders_the_data_table(tmp_path: Path, monkeypatch:
         result = shell.run_line_magic("kit", "diff team/sales:v1 team/sales:v2 --data")
         plain = shell.run_line_magic("kit", "diff team/sales:v1 team/sales:v2")
     assert "Unique Layers to ModelKit1 (team/sales:v1)" in repr(result)  # kit's layer diff first
-    assert "data/sales.parquet [changed] rows 10 -> 10" in repr(result) and "+ column discount" in repr(result)
+    assert "data/sales.parquet [changed] rows 10 -> 10" in repr(result) and "+ column discount" in repr(
+        result
+    )
     page = result._repr_html_()
     assert 'class="kitops-data-diff"' in page and "+discount" in page
     assert "Data diff" not in repr(plain)

@@ -46,7 +46,11 @@ def _outputs(book: object) -> str:
 
 
 def test_the_examples_are_there() -> None:
-    assert {p.name for p in EXAMPLES} == {"quickstart.ipynb", "use_a_modelkit.ipynb", "data_without_downloading.ipynb"}
+    assert {p.name for p in EXAMPLES} == {
+        "quickstart.ipynb",
+        "use_a_modelkit.ipynb",
+        "data_without_downloading.ipynb",
+    }
     assert (ROOT / "examples" / "data" / "iris.csv").read_text().count("\n") == 151
     assert "CC BY 4.0" in (ROOT / "examples" / "data" / "README.md").read_text()
 
@@ -63,7 +67,12 @@ def test_example_notebook_runs_against_the_local_registry(
     expected = {
         "quickstart": ["Packed ", "Pushed ", "Pulled ", "150 rows loaded back from"],
         "use_a_modelkit": ["iris-tree", "accuracy on their test set", "Pulled "],
-        "data_without_downloading": ["1000 prices, mean", "Data diff", "[changed] rows 1000 -> 1200", "{'cat': 3, 'dog': 3}"],
+        "data_without_downloading": [
+            "1000 prices, mean",
+            "Data diff",
+            "[changed] rows 1000 -> 1200",
+            "{'cat': 3, 'dog': 3}",
+        ],
     }[notebook.stem]
     for needle in expected:
         assert needle in text, needle
@@ -74,9 +83,12 @@ def test_a_failing_kit_cell_fails_the_notebook_run(tmp_path: Path) -> None:
     import nbformat
     from nbclient.exceptions import CellExecutionError
 
-    book = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("%load_ext kitops_jupyter"), nbformat.v4.new_code_cell("%kit pakc .")
-    ])  # fmt: skip
+    book = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("%load_ext kitops_jupyter"),
+            nbformat.v4.new_code_cell("%kit pakc ."),
+        ]
+    )
     nbformat.write(book, tmp_path / "broken.ipynb")
     with pytest.raises(CellExecutionError, match="Did you mean pack"):
         _execute(tmp_path / "broken.ipynb")
@@ -110,10 +122,20 @@ def test_devregistry_refuses_a_busy_port(tmp_path: Path) -> None:
 def test_devregistry_command_line_runs_until_terminated(tmp_path: Path) -> None:
     address_file = tmp_path / "address"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kitops_jupyter.devregistry", "--storage", str(tmp_path / "reg"),
-         "--address-file", str(address_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "kitops_jupyter.devregistry",
+            "--storage",
+            str(tmp_path / "reg"),
+            "--address-file",
+            str(address_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
     try:
         deadline = time.monotonic() + 30
         while not address_file.exists() and time.monotonic() < deadline:
@@ -135,8 +157,13 @@ def test_demo_script_runs_the_quickstart(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    for needle in ("Starting a registry on 127.0.0.1", "Pushed 127.0.0.1:", "150 rows loaded back from",
-                   "The registry has been stopped", "bash scripts/lab"):  # fmt: skip
+    for needle in (
+        "Starting a registry on 127.0.0.1",
+        "Pushed 127.0.0.1:",
+        "150 rows loaded back from",
+        "The registry has been stopped",
+        "bash scripts/lab",
+    ):
         assert needle in out, needle
     address = out.split("registry: ", 1)[1].split()[0]
     assert not _port_open(address)
@@ -146,10 +173,20 @@ def test_demo_script_runs_the_quickstart(tmp_path: Path) -> None:
 def test_lab_script_opens_the_examples_with_a_registry_and_stops_it(tmp_path: Path) -> None:
     port, token = free_port(), "lab-script-test"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KITOPS_DEMO")}
-    env.update(KITOPS_DEMO_SKIP_SETUP="1", TMPDIR=str(tmp_path), HOME=str(tmp_path),
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}")  # fmt: skip
-    argv = ["bash", str(ROOT / "scripts" / "lab"), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            f"--IdentityProvider.token={token}"]  # fmt: skip
+    env.update(
+        KITOPS_DEMO_SKIP_SETUP="1",
+        TMPDIR=str(tmp_path),
+        HOME=str(tmp_path),
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+    )
+    argv = [
+        "bash",
+        str(ROOT / "scripts" / "lab"),
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+    ]
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         contents = f"http://127.0.0.1:{port}/api/contents/quickstart.ipynb?content=0&token={token}"
@@ -168,7 +205,9 @@ def test_lab_script_opens_the_examples_with_a_registry_and_stops_it(tmp_path: Pa
         with urllib.request.urlopen(f"http://{address}/v2/", timeout=5) as response:
             assert response.status == 200  # the registry the notebooks push to is up
         # File > Shut Down in JupyterLab: the script must then stop the registry and exit.
-        shutdown = urllib.request.Request(f"http://127.0.0.1:{port}/api/shutdown?token={token}", method="POST")
+        shutdown = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/shutdown?token={token}", method="POST"
+        )
         urllib.request.urlopen(shutdown, timeout=10).close()
         out, _ = proc.communicate(timeout=60)
     finally:
@@ -178,7 +217,9 @@ def test_lab_script_opens_the_examples_with_a_registry_and_stops_it(tmp_path: Pa
         for pid_file in tmp_path.glob("kitops-lab.*/pid"):  # never leave the registry behind on a failure
             with contextlib.suppress(OSError, ValueError):
                 pid = int(pid_file.read_text())
-                if b"devregistry" in Path(f"/proc/{pid}/cmdline").read_bytes():  # still ours, not a reused pid
+                if (
+                    b"devregistry" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                ):  # still ours, not a reused pid
                     os.kill(pid, signal.SIGKILL)
     assert proc.returncode == 0, out[-2000:]
     assert f"OCI registry on {address}" in out

@@ -395,7 +395,9 @@ def test_write_init(tmp_path: Path) -> None:
 def test_write_init_creates_a_kitignore_with_only_what_was_left_out(tmp_path: Path) -> None:
     root = build(tmp_path / "ctx", {**{f"f{i}.py": "x" for i in range(6)}, ".env": "A=b\n"})  # code layer "."
     write_init(root, generate_kitfile(root, name="demo"))
-    assert (root / ".kitignore").read_text() == "# Left out by kitops-jupyter init: secrets, caches and OS junk\n.env\n"
+    assert (
+        root / ".kitignore"
+    ).read_text() == "# Left out by kitops-jupyter init: secrets, caches and OS junk\n.env\n"
 
 
 def test_write_init_without_ignore_lines_leaves_kitignore_alone(tmp_path: Path) -> None:
@@ -463,9 +465,12 @@ def test_golden_init_cases(tmp_path: Path, name: str, golden: dict[str, Any]) ->
     build_case(name.split("@")[0], root)
     flags = _flags(golden["argv"])
     g = generate_kitfile(
-        root, name=flags.get("name", ""), description=flags.get("desc", ""), author=flags.get("author", ""),
+        root,
+        name=flags.get("name", ""),
+        description=flags.get("desc", ""),
+        author=flags.get("author", ""),
         flavor="v1.7",
-    )  # fmt: skip
+    )
     if golden["cwd"] != "<case dir>":
         # kit 1.7 reads LICENSE relative to its working directory, so run from elsewhere it finds no
         # license ("Unable to determine license type"); we read the file in the context directory.

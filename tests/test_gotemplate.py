@@ -42,7 +42,10 @@ def run(template: str, record: dict[str, object] | None = None) -> str:
         ('{{ html "<a&b>" }} {{ urlquery "a b/c" }}', "&lt;a&amp;b&gt; a+b%2Fc"),
         ('{{ and .Tags .Repo }} {{ or "" .Size }}', "org/model 1.5 KiB"),
         ('{{ js "a\'b\\"<>&=\\\\" }} {{ html "\'\\"" }}', r"a\'b\"\u003C\u003E\u0026\u003D\\ &#39;&#34;"),
-        ("{{ . }}", "{org/model sha256:" + "ab" * 32 + " [v1 latest] churn 1.5 KiB <none>}"),  # Go's %v of a struct
+        (
+            "{{ . }}",
+            "{org/model sha256:" + "ab" * 32 + " [v1 latest] churn 1.5 KiB <none>}",
+        ),  # Go's %v of a struct
     ],
 )
 def test_templates_render_like_go(template: str, expected: str) -> None:

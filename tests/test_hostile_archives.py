@@ -182,8 +182,14 @@ HOSTILE = {
     ),
     "pax linkpath": (pax_entry({"linkpath": "/etc/passwd"}) + file_entry("a", b"x"), "linkpath"),
     "pax sparse": (pax_entry({"GNU.sparse.major": "1"}) + file_entry("a", b"x"), "unsupported key"),
-    "pax record without '='": (raw_pax(b"11 novalue\n") + file_entry("a", b"x"), ": malformed PAX extended header record; the layer"),
-    "pax record longer than the header": (raw_pax(b"99 path=a\n") + file_entry("a", b"x"), ": malformed PAX extended header record; the"),
+    "pax record without '='": (
+        raw_pax(b"11 novalue\n") + file_entry("a", b"x"),
+        ": malformed PAX extended header record; the layer",
+    ),
+    "pax record longer than the header": (
+        raw_pax(b"99 path=a\n") + file_entry("a", b"x"),
+        ": malformed PAX extended header record; the",
+    ),
     "pax bad size": (pax_entry({"size": "-5"}) + file_entry("a", b"x"), "not a valid size"),
     "gnu long name override": (
         gnu_long_name("/abs/evil") + file_entry("ok.txt", b"x"),

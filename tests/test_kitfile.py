@@ -89,10 +89,23 @@ def test_parse_full_kitfile() -> None:
 
 @pytest.mark.parametrize(
     ("scalar", "raw"),
-    [("1.10", "1.10"), ("1.0", "1.0"), ("0x1F", "0x1F"), ("true", "true"), ("2015-01-01", "2015-01-01"),
-     ("'quoted'", "quoted"), ('"a\\tb"', "a\tb"), ("~", ""), ("null", ""), ("", ""), ("'~'", "~"),
-     ("!!binary aGVsbG8=", "hello"), ("!!float 1", "1"), ("!!str 007", "007")],
-)  # fmt: skip
+    [
+        ("1.10", "1.10"),
+        ("1.0", "1.0"),
+        ("0x1F", "0x1F"),
+        ("true", "true"),
+        ("2015-01-01", "2015-01-01"),
+        ("'quoted'", "quoted"),
+        ('"a\\tb"', "a\tb"),
+        ("~", ""),
+        ("null", ""),
+        ("", ""),
+        ("'~'", "~"),
+        ("!!binary aGVsbG8=", "hello"),
+        ("!!float 1", "1"),
+        ("!!str 007", "007"),
+    ],
+)
 def test_string_fields_keep_raw_scalar_text(scalar: str, raw: str) -> None:
     assert parse_kitfile(f"manifestVersion: {scalar}\n").manifest_version == raw
     assert parse_kitfile(f"{H}package:\n  version: {scalar}\n").package.version == raw
@@ -474,12 +487,19 @@ def test_go_clean() -> None:
 def test_dump_kitfile_exact_text() -> None:
     kf = Kitfile(
         manifest_version="1.0.0",
-        package=Package(name="demo", version="1.10", authors=["Jane Doe", "ML: team"], description="line1\nline2"),
-        model=Model(name="m", path="m.bin", parts=[ModelPart(path="p", type="lora", layer=LayerInfo(D1, D1))],
-                    parameters={"b": [1, 2.5], "a": {"z": None, "k": "yes"}}, layer=LayerInfo(D1, D2)),
+        package=Package(
+            name="demo", version="1.10", authors=["Jane Doe", "ML: team"], description="line1\nline2"
+        ),
+        model=Model(
+            name="m",
+            path="m.bin",
+            parts=[ModelPart(path="p", type="lora", layer=LayerInfo(D1, D1))],
+            parameters={"b": [1, 2.5], "a": {"z": None, "k": "yes"}},
+            layer=LayerInfo(D1, D2),
+        ),
         code=[CodeEntry(path="src/", description="Model: v1")],
         docs=[DocEntry()],
-    )  # fmt: skip
+    )
     assert dump_kitfile(kf) == (
         "manifestVersion: 1.0.0\n"
         "package:\n"
@@ -520,10 +540,14 @@ def test_config_json_exact_bytes() -> None:
     kf = Kitfile(
         manifest_version="1.0.0",
         package=Package(name="x", authors=[]),
-        model=Model(path="m", parameters={"b": 1.0, "a": [Timestamp("2002-12-14T00:00:00Z"), "<&>"]}, layer=LayerInfo(D1, D2)),
+        model=Model(
+            path="m",
+            parameters={"b": 1.0, "a": [Timestamp("2002-12-14T00:00:00Z"), "<&>"]},
+            layer=LayerInfo(D1, D2),
+        ),
         datasets=[Dataset(name="d", path="d", remote_path="s3://b/k", remote_hash="h")],
         docs=[DocEntry(layer=LayerInfo(D1, ""))],
-    )  # fmt: skip
+    )
     assert (
         config_json(kf)
         == (
@@ -590,8 +614,13 @@ def test_layer_entries_in_pack_order() -> None:
         "model:\n  path: m\n  parts:\n    - path: p1\n"
     )
     assert [(base, vars(entry)["path"]) for base, entry in layer_entries(kf)] == [
-        ("model", "m"), ("modelpart", "p1"), ("code", "c"), ("dataset", "d"), ("docs", "README.md"), ("code", "p.md"),
-    ]  # fmt: skip
+        ("model", "m"),
+        ("modelpart", "p1"),
+        ("code", "c"),
+        ("dataset", "d"),
+        ("docs", "README.md"),
+        ("code", "p.md"),
+    ]
     referenced = parse_kitfile(H + "model:\n  path: org/base:v1\n  parts:\n    - path: p\n")
     assert [base for base, _ in layer_entries(referenced)] == ["modelpart"]
     assert [base for base, _ in layer_entries(parse_kitfile(H + "model:\n  name: no-path\n"))] == []
@@ -670,7 +699,9 @@ def test_a_kitfile_over_one_mib_is_refused_before_parsing(tmp_path: Path) -> Non
     path = tmp_path / "Kitfile"
     path.write_text("manifestVersion: 1.0.0\n" + keys)
     size = path.stat().st_size
-    expected = f"the Kitfile is {size} bytes, more than the {MAX_KITFILE_BYTES} bytes (1 MiB) a Kitfile may have"
+    expected = (
+        f"the Kitfile is {size} bytes, more than the {MAX_KITFILE_BYTES} bytes (1 MiB) a Kitfile may have"
+    )
     with pytest.raises(KitfileError, match=re.escape(expected)):
         load_kitfile(path)
     with pytest.raises(KitfileError, match="more than the 1048576 bytes"):
@@ -687,7 +718,15 @@ def test_pack_refuses_a_huge_kitfile_up_front(tmp_path: Path) -> None:
 
 
 def test_an_alias_bomb_names_aliases_and_the_limit() -> None:
-    lines = ["manifestVersion: 1.0.0", "model:", "  path: m.bin", "  parameters:", "    a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines = [
+        "manifestVersion: 1.0.0",
+        "model:",
+        "  path: m.bin",
+        "  parameters:",
+        "    a0: &a0 [x, x, x, x, x, x, x, x, x, x]",
+    ]
     lines += [f"    a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 8)]
-    with pytest.raises(KitfileError, match=r"expands to more than 1000000 values through its aliases \(\*name\)"):
+    with pytest.raises(
+        KitfileError, match=r"expands to more than 1000000 values through its aliases \(\*name\)"
+    ):
         parse_kitfile("\n".join(lines) + "\n")

@@ -33,7 +33,9 @@ datasets:
 """
 
 
-def write_project(root: Path, rows: int = 200, columns: int = 3, notes: str = "hello kit://\n") -> pd.DataFrame:
+def write_project(
+    root: Path, rows: int = 200, columns: int = 3, notes: str = "hello kit://\n"
+) -> pd.DataFrame:
     rng = np.random.default_rng(7)
     frame = pd.DataFrame({f"c{i}": rng.random(rows) for i in range(columns)})
     (root / "data" / "sub").mkdir(parents=True)
@@ -192,9 +194,10 @@ HOSTILE_LAYERS = {
     "symbolic link": [_link("data/train.csv")],
     "'data/train.csv' appears twice in the layer": [tarfile.TarInfo("data/train.csv")] * 2,
     "'data/x/y' lies under 'data/x', which the layer made a file": [
-        tarfile.TarInfo("data/x"), tarfile.TarInfo("data/x/y")
+        tarfile.TarInfo("data/x"),
+        tarfile.TarInfo("data/x/y"),
     ],
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("refusal", sorted(HOSTILE_LAYERS))
@@ -210,14 +213,19 @@ def test_hostile_layers_are_refused(tmp_path: Path, refusal: str) -> None:
     store = api.default_kit().store
     layer = out.getvalue()
     digest = store.write_blob(layer)
-    kitfile = {"manifestVersion": "1.0.0", "package": {"name": "x"},
-               "datasets": [{"name": "d", "path": "data", "digest": digest, "diffId": digest}]}  # fmt: skip
+    kitfile = {
+        "manifestVersion": "1.0.0",
+        "package": {"name": "x"},
+        "datasets": [{"name": "d", "path": "data", "digest": digest, "diffId": digest}],
+    }
     config = dumps(kitfile)
     manifest = build_manifest(
         Descriptor(mediatypes.KIT_CONFIG, store.write_blob(config), len(config)),
         [Descriptor(mediatypes.layer_media_type("dataset", "none"), digest, len(layer))],
-        "0.0.0-test", None, artifact_type=mediatypes.KIT_ARTIFACT,
-    )  # fmt: skip
+        "0.0.0-test",
+        None,
+        artifact_type=mediatypes.KIT_ARTIFACT,
+    )
     store.put_manifest("localhost/evil/data", manifest.encode(), ["v1"])
     with pytest.raises(UnsafeArchive, match=re.escape(refusal)):
         fsspec.filesystem("kit").ls("kit://localhost/evil/data:v1/data")
@@ -246,12 +254,16 @@ def test_tls_registry_with_login_and_no_secret_in_reprs_or_errors(
 def test_modelpack_layers_read_from_the_store(tmp_path: Path) -> None:
     from tests.registry_fixtures import make_modelkit
 
-    make_modelkit(api.default_kit().store, "localhost/pack/spec", "v1", dataset=b"x,y\n5,6\n", kind="modelpack")
+    make_modelkit(
+        api.default_kit().store, "localhost/pack/spec", "v1", dataset=b"x,y\n5,6\n", kind="modelpack"
+    )
     fs = fsspec.filesystem("kit")
     assert fs.cat_file("kit://localhost/pack/spec:v1/data/train.csv") == b"x,y\n5,6\n"
     assert sorted(fs.ls("kit://localhost/pack/spec:v1", detail=False)) == [
-        "localhost/pack/spec:v1/Kitfile", "localhost/pack/spec:v1/data", "localhost/pack/spec:v1/model.bin",
-    ]  # fmt: skip
+        "localhost/pack/spec:v1/Kitfile",
+        "localhost/pack/spec:v1/data",
+        "localhost/pack/spec:v1/model.bin",
+    ]
 
 
 def test_digest_urls_pulled_references_and_retried_ranges(

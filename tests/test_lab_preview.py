@@ -11,7 +11,9 @@ from tests.browser_fixtures import LabServer, write_project
 from tests.test_lab_sidebar import open_sidebar, widen_sidebar
 
 
-def test_details_preview_the_first_rows_of_a_dataset(lab_page: Page, lab_server: LabServer, screenshot: Any) -> None:
+def test_details_preview_the_first_rows_of_a_dataset(
+    lab_page: Page, lab_server: LabServer, screenshot: Any
+) -> None:
     # Given a packed ModelKit whose dataset is data/train.csv (a,b / 1,2 / 3,4)
     reference = f"preview/{secrets.token_hex(4)}:v1"
     project = write_project(lab_server.root / f"preview-{secrets.token_hex(3)}", name="preview-demo")

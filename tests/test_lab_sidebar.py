@@ -95,7 +95,9 @@ def test_sidebar_lists_details_pushes_and_pulls(
     pushed_job = sidebar.locator('.kitops-job[data-kind="push"][data-state="succeeded"]')
     expect(pushed_job).to_be_visible()
     expect(pushed_job.locator(".kitops-job-amount")).to_have_text(re.compile(r"^(\S+ \S?i?B) / \1$"))
-    assert [info.tags for info in lab_server.kit.list_modelkits(f"{registry.registry}/{repo_name}")] == [["v1"]]
+    assert [info.tags for info in lab_server.kit.list_modelkits(f"{registry.registry}/{repo_name}")] == [
+        ["v1"]
+    ]
     # When Remove is pressed, JupyterLab asks first; Cancel keeps it
     action(sidebar, "remove")
     confirm_remove(lab_page, "Cancel")
@@ -284,7 +286,8 @@ def test_command_palette_runs_the_actions(
         find_in_palette(label, lab_page.locator(f'.lm-CommandPalette-item[data-command="kitops:{command}"]'))
     # When choosing "Pull" and answering its prompt
     find_in_palette(
-        "KitOps: Pull ModelKit", lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]')
+        "KitOps: Pull ModelKit",
+        lab_page.locator('.lm-CommandPalette-item.lm-mod-active[data-command="kitops:pull"]'),
     )
     search.press("Enter")
     dialog_input = lab_page.locator(".jp-Dialog input")

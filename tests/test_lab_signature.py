@@ -56,7 +56,9 @@ def test_details_show_signed_by_which_key_and_provenance(
     expect(status).to_contain_text(fingerprint)
     provenance = sidebar.locator(".kitops-provenance")
     expect(provenance).to_contain_text("pkg:pypi/kitops-jupyter@")
-    expect(provenance.locator(".kitops-material").first).to_contain_text(f"{registry.registry}/{repo_name}@sha256:")
+    expect(provenance.locator(".kitops-material").first).to_contain_text(
+        f"{registry.registry}/{repo_name}@sha256:"
+    )
     widen_sidebar(lab_page)
     screenshot(lab_page, "lab-sidebar-signature")
     # And the unsigned one shows "Not signed" with the reason, and no provenance

@@ -111,7 +111,9 @@ def test_a_skipped_symlink_is_left_out_as_kit_does_and_said_where_kit_is_silent(
     packed = {p: (blob, w) for p, blob, w in pack_case("symlinks", tmp_path, golden["config"])}
     kit_layers = {m["digest"]: [e["name"] for e in m["members"]] for m in golden["layers"]}
     assert kit_layers[packed["linked.csv"][0].digest] == []  # the same empty layer as kit's
-    assert golden["pack"]["stderr"] == "" and "symlink" not in golden["pack"]["stdout"]  # kit 1.7 says nothing
+    assert (
+        golden["pack"]["stderr"] == "" and "symlink" not in golden["pack"]["stdout"]
+    )  # kit 1.7 says nothing
     assert packed["linked.csv"][1] == ["skipped symlink linked.csv; kit does not pack symlinks"]
 
 

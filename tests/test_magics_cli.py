@@ -261,8 +261,15 @@ def test_options_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (options.require_signature, options.verify_key) == (True, "/keys/cosign.pub")
 
 
-OPTIONS = ("default_registry", "compression", "concurrency", "progress", "short_errors", "require_signature",
-           "verify_key")  # fmt: skip
+OPTIONS = (
+    "default_registry",
+    "compression",
+    "concurrency",
+    "progress",
+    "short_errors",
+    "require_signature",
+    "verify_key",
+)
 
 
 def test_options_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,7 +281,10 @@ def test_options_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("option", "values"),
-    [("compression", ("none", "gzip", "gzip-fastest", "zstd")), ("progress", ("auto", "widget", "text", "none"))],
+    [
+        ("compression", ("none", "gzip", "gzip-fastest", "zstd")),
+        ("progress", ("auto", "widget", "text", "none")),
+    ],
 )
 def test_every_documented_choice_is_accepted_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, option: str, values: tuple[str, ...]

@@ -154,18 +154,27 @@ def test_kernel_flags_reach_the_kitfile_and_the_files(
     )
     package = api.parse_kitfile((tmp_path / "out" / "Kitfile").read_text()).package
     assert (package.name, package.description, package.version, package.license, package.authors) == (
-        "demo", "what it does", "1.2.3", "MIT", ["Ada", "Grace Hopper"]
-    )  # fmt: skip
+        "demo",
+        "what it does",
+        "1.2.3",
+        "MIT",
+        ["Ada", "Grace Hopper"],
+    )
     assert sorted(path for path, _ in draft.files) == ["Kitfile", "data/train.csv"]
     assert (tmp_path / "out" / "data" / "train.csv").read_text() == "a,b\n1,x\n2,y\n3,z\n"
     assert api.Kit().list_modelkits() == []  # both verbs wait for the review cell
     with_defaults = run(ip, f"{verb} again --from-kernel --dataset train=df --notebook work.ipynb")
     assert sorted(path for path, _ in with_defaults.files) == [
-        "Kitfile", "data/train.parquet", "notebooks/work.ipynb", "requirements.txt"
-    ]  # fmt: skip
+        "Kitfile",
+        "data/train.parquet",
+        "notebooks/work.ipynb",
+        "requirements.txt",
+    ]
 
 
-def test_dataset_format_refuses_an_unknown_name(ip: InteractiveShell, kernel_frame: None, tmp_path: Path) -> None:
+def test_dataset_format_refuses_an_unknown_name(
+    ip: InteractiveShell, kernel_frame: None, tmp_path: Path
+) -> None:
     with pytest.raises(UsageError) as bad:
         run(ip, "init out --dataset train=df --dataset-format xlsx")
     assert str(bad.value) == (
@@ -180,9 +189,16 @@ def test_init_force_replaces_a_kitfile_and_desc_describes_it(ip: InteractiveShel
     with pytest.raises(UsageError) as exists:
         run(ip, "init proj --desc 'second thoughts'")
     assert "--force" in str(exists.value)
-    assert (tmp_path / "proj" / "Kitfile").read_text().startswith("manifestVersion: 1.0.0\npackage:\n  name: tiny")
+    assert (
+        (tmp_path / "proj" / "Kitfile")
+        .read_text()
+        .startswith("manifestVersion: 1.0.0\npackage:\n  name: tiny")
+    )
     run(ip, "init proj --desc 'second thoughts' --force")
-    assert api.parse_kitfile((tmp_path / "proj" / "Kitfile").read_text()).package.description == "second thoughts"
+    assert (
+        api.parse_kitfile((tmp_path / "proj" / "Kitfile").read_text()).package.description
+        == "second thoughts"
+    )
 
 
 def test_kernel_only_flags_are_refused_without_the_kernel(ip: InteractiveShell, tmp_path: Path) -> None:
@@ -237,8 +253,13 @@ def test_pack_use_model_pack_writes_a_model_spec_manifest(ip: InteractiveShell, 
     make_context(tmp_path / "ctx")
     run(ip, "pack ctx -t team/mp:v1 --use-model-pack")
     run(ip, "pack ctx -t team/kit:v1")
-    assert api.Kit().get("team/mp:v1").manifest.config.media_type == "application/vnd.cncf.model.config.v1+json"
-    assert api.Kit().get("team/kit:v1").manifest.config.media_type == "application/vnd.kitops.modelkit.config.v1+json"
+    assert (
+        api.Kit().get("team/mp:v1").manifest.config.media_type == "application/vnd.cncf.model.config.v1+json"
+    )
+    assert (
+        api.Kit().get("team/kit:v1").manifest.config.media_type
+        == "application/vnd.kitops.modelkit.config.v1+json"
+    )
 
 
 # -- remove --------------------------------------------------------------------------------------------
@@ -339,9 +360,11 @@ def _parser_flags() -> set[tuple[str, str]]:
 
     verbs = {**all_verbs(), **{verb.name: verb for verb in CELL_MAGICS.values()}}
     return {
-        (name, "/".join(option.flags)) for name, verb in verbs.items() for option in (*verb.options,)
+        (name, "/".join(option.flags))
+        for name, verb in verbs.items()
+        for option in (*verb.options,)
         if not option.positional
-    } | {(name, "-h/--help") for name, verb in verbs.items() if name != "%%kit"}  # fmt: skip
+    } | {(name, "-h/--help") for name, verb in verbs.items() if name != "%%kit"}
 
 
 def _table_rows() -> list[tuple[list[str], list[str], list[str]]]:
@@ -364,7 +387,9 @@ def test_every_flag_has_a_row_here() -> None:
         assert tests, f"no test named for {flags}"
         for test in tests:
             path, name = test.split("::")
-            assert f"def {name}(" in (ROOT / "tests" / path).read_text(), f"docs/flag-tests.md: no test {test}"
+            assert f"def {name}(" in (ROOT / "tests" / path).read_text(), (
+                f"docs/flag-tests.md: no test {test}"
+            )
         for flag in flags:
             matching = {(verb, f) for verb, f in wanted if f == flag and ("`*`" in verbs or verb in verbs)}
             assert matching, f"docs/flag-tests.md names {flag} for {verbs}, which the parser does not have"
@@ -393,7 +418,9 @@ def test_remove_refuses_flags_that_contradict_the_line(ip: InteractiveShell, tmp
     assert [info.tags for info in api.Kit().list_modelkits()] == [["v1"]]
 
 
-def test_kitfile_cell_refuses_packing_flags_when_it_does_not_pack(ip: InteractiveShell, tmp_path: Path) -> None:
+def test_kitfile_cell_refuses_packing_flags_when_it_does_not_pack(
+    ip: InteractiveShell, tmp_path: Path
+) -> None:
     make_context(tmp_path / "ctx")
     cell = (tmp_path / "ctx" / "Kitfile").read_text().replace("name: tiny\n", "name: edited\n")
     with pytest.raises(UsageError) as info:

@@ -29,8 +29,16 @@ def _notebook_json(cells: list[tuple[str, Execution]]) -> str:
                 outputs.append(
                     {"output_type": kind, **{k: v for k, v in content.items() if k != "transient"}}
                 )
-        book_cells.append({"cell_type": "code", "id": f"c{number}", "execution_count": number, "metadata": {},
-                           "source": source, "outputs": outputs})  # fmt: skip
+        book_cells.append(
+            {
+                "cell_type": "code",
+                "id": f"c{number}",
+                "execution_count": number,
+                "metadata": {},
+                "source": source,
+                "outputs": outputs,
+            }
+        )
     return json.dumps({"cells": book_cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1)
 
 

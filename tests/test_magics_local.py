@@ -253,8 +253,14 @@ def test_init_from_kernel_takes_everything_without_names(ip: InteractiveShell, t
 def _write_notebook(path: Path, source: str, output: str = "") -> None:
     """A minimal nbformat 4 notebook (written as JSON: importing nbformat's validator is slow)."""
     outputs = [{"output_type": "stream", "name": "stdout", "text": output}] if output else []
-    cell = {"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {}, "outputs": outputs,
-            "source": source}  # fmt: skip
+    cell = {
+        "cell_type": "code",
+        "execution_count": 1,
+        "id": "c1",
+        "metadata": {},
+        "outputs": outputs,
+        "source": source,
+    }
     book = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
     path.write_text(json.dumps(book))
 
@@ -363,8 +369,12 @@ def test_init_author_is_repeatable_and_gives_one_list(ip: InteractiveShell, tmp_
     assert api.parse_kitfile(text).package.authors == ["Ada", "Grace Hopper"]  # reads back
 
 
-@pytest.mark.parametrize(("author", "expected"), [("Ada", ["Ada"]), (["Ada", "Bob"], ["Ada", "Bob"]), ("", [])])
-def test_api_init_takes_one_author_or_a_list(tmp_path: Path, author: str | list[str], expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("author", "expected"), [("Ada", ["Ada"]), (["Ada", "Bob"], ["Ada", "Bob"]), ("", [])]
+)
+def test_api_init_takes_one_author_or_a_list(
+    tmp_path: Path, author: str | list[str], expected: list[str]
+) -> None:
     (tmp_path / "p").mkdir()
     (tmp_path / "p" / "train.py").write_text("print(1)\n")
     generated = api.Kit(tmp_path / "home").init(tmp_path / "p", author=author)

@@ -81,9 +81,14 @@ def plain_published(registry: RegistryServer, tmp_path_factory: pytest.TempPathF
 def _no_verify(published: Published) -> Published:
     cert, key = _flag(published, "--client-cert"), _flag(published, "--client-key")
     return Published(
-        published.registry, published.repo, published.digest, published.admin, published.private_key,
-        published.public_key, f"--tls-verify=false --client-cert {cert} --client-key {key}",
-    )  # fmt: skip
+        published.registry,
+        published.repo,
+        published.digest,
+        published.admin,
+        published.private_key,
+        published.public_key,
+        f"--tls-verify=false --client-cert {cert} --client-key {key}",
+    )
 
 
 VARIANTS: dict[str, Callable[[pytest.FixtureRequest], Published]] = {
@@ -189,10 +194,20 @@ def _load(ip: InteractiveShell, pub: Published, tmp: Path, out: Callable[[], str
 
 
 CASES: dict[str, Case] = {
-    "pack": _pack, "push": _push, "pull": _pull, "unpack": _unpack, "list": _list, "inspect": _inspect,
-    "info": _info, "diff": _diff, "remove": _remove, "login": _login, "sign": _sign, "verify": _verify,
+    "pack": _pack,
+    "push": _push,
+    "pull": _pull,
+    "unpack": _unpack,
+    "list": _list,
+    "inspect": _inspect,
+    "info": _info,
+    "diff": _diff,
+    "remove": _remove,
+    "login": _login,
+    "sign": _sign,
+    "verify": _verify,
     "load": _load,
-}  # fmt: skip
+}
 
 
 def test_every_verb_with_network_flags_has_a_case() -> None:
@@ -205,9 +220,13 @@ def test_every_verb_with_network_flags_has_a_case() -> None:
 @pytest.mark.parametrize("verb", CASES)
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_network_flags_reach_the_registry_client(
-    ip: InteractiveShell, tmp_path: Path, request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str],
-    variant: str, verb: str,
-) -> None:  # fmt: skip
+    ip: InteractiveShell,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    capsys: pytest.CaptureFixture[str],
+    variant: str,
+    verb: str,
+) -> None:
     published = VARIANTS[variant](request)
     CASES[verb](ip, published, tmp_path, lambda: capsys.readouterr().out)
 
@@ -343,14 +362,20 @@ def test_concurrency_sets_the_number_of_tags_a_remote_list_reads_at_once(
 
 
 VALID_LINES = {
-    "pack": "pack ctx -t 127.0.0.1:5050/a/b:v1 --push", "push": "push 127.0.0.1:5050/a/b:v1",
-    "pull": "pull 127.0.0.1:5050/a/b:v1", "unpack": "unpack 127.0.0.1:5050/a/b:v1 -d out",
-    "list": "list 127.0.0.1:5050/a/b", "inspect": "inspect 127.0.0.1:5050/a/b:v1 -r",
-    "info": "info 127.0.0.1:5050/a/b:v1 -r", "diff": "diff remote://127.0.0.1:5050/a/b:v1 a/b:v1",
-    "remove": "remove 127.0.0.1:5050/a/b:v1 -r", "login": "login 127.0.0.1:5050 -u me",
-    "sign": "sign 127.0.0.1:5050/a/b:v1 --key cosign.key", "verify": "verify 127.0.0.1:5050/a/b:v1 --key cosign.pub",
+    "pack": "pack ctx -t 127.0.0.1:5050/a/b:v1 --push",
+    "push": "push 127.0.0.1:5050/a/b:v1",
+    "pull": "pull 127.0.0.1:5050/a/b:v1",
+    "unpack": "unpack 127.0.0.1:5050/a/b:v1 -d out",
+    "list": "list 127.0.0.1:5050/a/b",
+    "inspect": "inspect 127.0.0.1:5050/a/b:v1 -r",
+    "info": "info 127.0.0.1:5050/a/b:v1 -r",
+    "diff": "diff remote://127.0.0.1:5050/a/b:v1 a/b:v1",
+    "remove": "remove 127.0.0.1:5050/a/b:v1 -r",
+    "login": "login 127.0.0.1:5050 -u me",
+    "sign": "sign 127.0.0.1:5050/a/b:v1 --key cosign.key",
+    "verify": "verify 127.0.0.1:5050/a/b:v1 --key cosign.pub",
     "load": "load 127.0.0.1:5050/a/b:v1 --dataset train",
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("value", ["0", "abc"])

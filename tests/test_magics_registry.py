@@ -38,9 +38,13 @@ def _store_is_empty(home: Path) -> bool:
 
 
 def test_push_pull_and_remote_verbs(
-    ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str, kitops_home: Path,
+    ip: InteractiveShell,
+    tmp_path: Path,
+    registry: RegistryServer,
+    repo_name: str,
+    kitops_home: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     ref = f"{registry.registry}/{repo_name}:v1"
     make_context(tmp_path / "ctx")
     packed = run(ip, f"pack ctx -t {ref}")
@@ -49,7 +53,9 @@ def test_push_pull_and_remote_verbs(
     assert pushed.pinned == f"{registry.registry}/{repo_name}@{packed.digest}"
     assert "<code" in pushed._repr_html_()
     out = capsys.readouterr().out
-    assert f"Pushed {ref} {packed.digest[:15]}… " in out and re.search(r"\(4 blobs uploaded \([\d.]+ \w*B\), 0 already in the registry\)", out)
+    assert f"Pushed {ref} {packed.digest[:15]}… " in out and re.search(
+        r"\(4 blobs uploaded \([\d.]+ \w*B\), 0 already in the registry\)", out
+    )
     listed = run(ip, f"list {registry.registry}/{repo_name}")
     assert [(info.tags, info.digest) for info in listed] == [(["v1"], packed.digest)]
     remote = run(ip, f"inspect {ref} --remote")
@@ -66,9 +72,13 @@ def test_push_pull_and_remote_verbs(
 
 
 def test_pull_says_when_it_replaced_a_damaged_blob(
-    ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str, kitops_home: Path,
+    ip: InteractiveShell,
+    tmp_path: Path,
+    registry: RegistryServer,
+    repo_name: str,
+    kitops_home: Path,
     capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+) -> None:
     ref = f"{registry.registry}/{repo_name}:v1"
     make_context(tmp_path / "ctx")
     packed = run(ip, f"pack ctx -t {ref}")
@@ -79,7 +89,10 @@ def test_pull_says_when_it_replaced_a_damaged_blob(
     capsys.readouterr()
     run(ip, f"pull {ref}")
     out = capsys.readouterr().out
-    assert f"replaced 1 damaged blob(s) in local storage with the registry's copy: {packed.manifest.layers[0].digest[:19]}" in out
+    assert (
+        f"replaced 1 damaged blob(s) in local storage with the registry's copy: {packed.manifest.layers[0].digest[:19]}"
+        in out
+    )
 
 
 def test_unpack_and_load_straight_from_the_registry(
@@ -136,9 +149,13 @@ def _everything_the_session_shows(ip: InteractiveShell, captured: Any) -> str:
 
 
 def test_login_asks_with_a_hidden_prompt_and_never_shows_the_password(
-    ip: InteractiveShell, tmp_path: Path, tls_registry: RegistryServer, kitops_home: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    ip: InteractiveShell,
+    tmp_path: Path,
+    tls_registry: RegistryServer,
+    kitops_home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     prompts: list[str] = []
 
     def fake_getpass(prompt: str = "Password: ") -> str:

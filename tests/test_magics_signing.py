@@ -96,9 +96,13 @@ def test_password_is_refused_as_an_argument(ip: InteractiveShell) -> None:
 
 
 def test_sign_notebook_flags_choose_what_the_provenance_names(
-    ip: InteractiveShell, tmp_path: Path, registry: RegistryServer, repo_name: str,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    ip: InteractiveShell,
+    tmp_path: Path,
+    registry: RegistryServer,
+    repo_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setenv("COSIGN_PASSWORD", "s3cret-pw")
     run(ip, "sign --generate-key keys")
     (tmp_path / "work.ipynb").write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')

@@ -109,9 +109,12 @@ class Kernel:
             self.client.input(answer(msg["content"]))
 
         reply = self.client.execute_interactive(
-            code, allow_stdin=answer is not None, stdin_hook=stdin_hook if answer else None,
-            output_hook=outputs.append, timeout=timeout,
-        )  # fmt: skip
+            code,
+            allow_stdin=answer is not None,
+            stdin_hook=stdin_hook if answer else None,
+            output_hook=outputs.append,
+            timeout=timeout,
+        )
         return Execution(reply, outputs, prompts)
 
     def start(self, code: str) -> str:

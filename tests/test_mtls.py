@@ -62,4 +62,6 @@ def test_client_certificate_from_env_and_magics(
         assert pushed.digest == digest
     monkeypatch.setenv("KITOPS_CLIENT_CERT", str(cert))
     monkeypatch.setenv("KITOPS_CLIENT_KEY", str(key))
-    assert [m.digest for m in _kit(tmp_path / "env", mtls_registry).list_modelkits(ref.rsplit(":", 1)[0])] == [digest]
+    assert [
+        m.digest for m in _kit(tmp_path / "env", mtls_registry).list_modelkits(ref.rsplit(":", 1)[0])
+    ] == [digest]

@@ -51,8 +51,17 @@ def test_each_kind_is_found_once_per_place() -> None:
     kinds = Counter(m.kind for m in mutants())
     # const: "x" default, 3, 2, "bad"; stmt: print(...) and raise; cond: the `if` (not a bare comparison)
     # and `while a`
-    assert kinds == {"cmp": 1, "bool": 1, "not": 1, "arith": 1, "const": 4, "return": 1, "stmt": 2,
-                     "loop": 1, "cond": 2}  # fmt: skip
+    assert kinds == {
+        "cmp": 1,
+        "bool": 1,
+        "not": 1,
+        "arith": 1,
+        "const": 4,
+        "return": 1,
+        "stmt": 2,
+        "loop": 1,
+        "cond": 2,
+    }
 
 
 @pytest.mark.parametrize(

@@ -165,10 +165,18 @@ def test_lab_from_the_wheel_serves_the_sidebar_and_the_api(fresh_venv: Path, tmp
     env["KITOPS_HOME"] = str(tmp_path / "kitops")
     (tmp_path / "root").mkdir()
     argv = [
-        str(fresh_venv / "bin" / "python"), "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", "--allow-root",
-        f"--ServerApp.root_dir={tmp_path / 'root'}", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-    ]  # fmt: skip
+        str(fresh_venv / "bin" / "python"),
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        "--allow-root",
+        f"--ServerApp.root_dir={tmp_path / 'root'}",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     with open(tmp_path / "lab.log", "wb") as log:
         process = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

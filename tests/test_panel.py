@@ -308,7 +308,9 @@ def test_fields_hold_real_defaults_or_nothing(panel: KitPanel) -> None:
     # Name is the folder's name as a value when no notebook is found (it is what gets packed); nothing
     # else pretends to be set
     assert panel.name.value == "work" and panel.name.placeholder == ""
-    assert not panel.notebook.value and panel.notebook.disabled and "notebook=PATH" in panel.notebook.description
+    assert (
+        not panel.notebook.value and panel.notebook.disabled and "notebook=PATH" in panel.notebook.description
+    )
     assert (panel.version.value, panel.version.placeholder) == ("", "")
     assert panel.license.value == "" and panel.license.placeholder == "SPDX id"
     assert panel.load_variable.value == "df" and panel.load_variable.placeholder == ""
@@ -336,7 +338,9 @@ def test_push_to_another_reference_and_unpack_with_overwrite(
     panel.wait()
     assert panel.result.ok and panel.result.text.startswith(f"Pushed {elsewhere} "), panel.result.text
     assert "blobs uploaded" in panel.result.text and "already in the registry" in panel.result.text
-    assert [info.tags for info in api.Kit().list_modelkits(f"{registry.registry}/{repo_name}-copy")] == [["v2"]]
+    assert [info.tags for info in api.Kit().list_modelkits(f"{registry.registry}/{repo_name}-copy")] == [
+        ["v2"]
+    ]
     panel.unpack_dir.value = "out"
     panel.buttons["Unpack"].click()
     panel.wait()
@@ -407,9 +411,24 @@ def test_preview_is_the_kitfile_the_magic_builds_for_the_same_choices(
     work = tmp_path / "work"
     work.mkdir()
     notebook = work / "churn-study.ipynb"
-    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "print(1)", "metadata": {},
-        "execution_count": 3, "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}]}],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))  # fmt: skip
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "source": "print(1)",
+                        "metadata": {},
+                        "execution_count": 3,
+                        "outputs": [{"output_type": "stream", "name": "stdout", "text": "1\n"}],
+                    }
+                ],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
     namespace["__session__"] = str(notebook)  # where ipykernel puts the notebook's path
     panel = KitPanel(namespace, directory=work)
     assert panel.name.value == "churn-study" and panel.notebook.value  # not "work", the folder
@@ -417,17 +436,27 @@ def test_preview_is_the_kitfile_the_magic_builds_for_the_same_choices(
     panel.model_boxes["clf"].value = True
     panel.requirements.value = False
     built = build_kitfile_from_kernel(  # what the magic passes for --dataset train --model clf
-        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"], notebook=notebook,
-        include_requirements=False, package={},
-    )  # fmt: skip
+        namespace,
+        tmp_path / "magic",
+        datasets={"train": "train"},
+        models=["clf"],
+        notebook=notebook,
+        include_requirements=False,
+        package={},
+    )
     preview = panel.kitfile_text.split("\n", 1)[1]  # after the "# Preview" comment line
     assert preview == built.kitfile_text
     assert "name: churn-study" in preview and "path: notebooks/churn-study.ipynb" in preview
     panel.version.value = "2.0.0"
     built = build_kitfile_from_kernel(
-        namespace, tmp_path / "magic", datasets={"train": "train"}, models=["clf"], notebook=notebook,
-        include_requirements=False, package={"version": "2.0.0"},
-    )  # fmt: skip
+        namespace,
+        tmp_path / "magic",
+        datasets={"train": "train"},
+        models=["clf"],
+        notebook=notebook,
+        include_requirements=False,
+        package={"version": "2.0.0"},
+    )
     assert panel.kitfile_text.split("\n", 1)[1] == built.kitfile_text
 
     panel.reference.value = "panel/with-notebook:v1"

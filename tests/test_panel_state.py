@@ -127,15 +127,31 @@ def test_collisions_and_vanished_variables_are_explained(namespace: dict[str, ob
 
 
 def test_dump_round_trips_types() -> None:
-    doc = {"manifestVersion": "1.0.0", "package": {"name": "x", "version": "1.10"}, "datasets": [
-        {"name": "d", "path": "d.csv", "parameters": {"rows": 3, "flag": "yes", "when": "2024-01-01"}}]}  # fmt: skip
+    doc = {
+        "manifestVersion": "1.0.0",
+        "package": {"name": "x", "version": "1.10"},
+        "datasets": [
+            {"name": "d", "path": "d.csv", "parameters": {"rows": 3, "flag": "yes", "when": "2024-01-01"}}
+        ],
+    }
     assert yaml.safe_load(st.dump_document(doc)) == doc
 
 
 def test_staging_links_files_strips_notebooks_and_skips_secrets(workdir: Path) -> None:
-    nb = {"cells": [{"cell_type": "code", "source": "print(1)", "metadata": {}, "execution_count": 4,
-                     "outputs": [{"output_type": "stream", "name": "stdout", "text": "token=abc\n"}]}],
-          "metadata": {}, "nbformat": 4, "nbformat_minor": 5}  # fmt: skip
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "print(1)",
+                "metadata": {},
+                "execution_count": 4,
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": "token=abc\n"}],
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (workdir / "src" / "explore.ipynb").write_text(json.dumps(nb))
     (workdir / "src" / ".env").write_text("PASSWORD=hunter2\n")
     (workdir / "src" / "__pycache__").mkdir()

@@ -155,8 +155,11 @@ def test_chain_longer_than_ten_is_refused(tmp_path: Path, registry, repo_name: s
         last = i == len(refs) - 1  # pack would refuse the eleventh parent it can see: pack it elsewhere
         _publish(
             Kit(tmp_path / "last-publisher") if last else publisher,
-            tmp_path / f"k{i}", refs[i], CHILD_KITFILE.format(parent=refs[i - 1]), CHILD_FILES,
-        )  # fmt: skip
+            tmp_path / f"k{i}",
+            refs[i],
+            CHILD_KITFILE.format(parent=refs[i - 1]),
+            CHILD_FILES,
+        )
     Kit(tmp_path / "ok").pull(refs[MAX_PARENTS])  # exactly ten parents
     with pytest.raises(InvalidReference, match=r"reached maximum number of model references.*longer than 10"):
         Kit(tmp_path / "too-long").pull(refs[MAX_PARENTS + 1])
@@ -175,7 +178,9 @@ def test_pack_refuses_a_cycle_through_the_store(tmp_path: Path) -> None:
     """kit's pack-time check: re-packing a parent so it points at its own descendant is a loop."""
     kit = Kit(tmp_path / "home")
     _publish(kit, tmp_path / "one", "org/m:one", PARENT_KITFILE, PARENT_FILES, push=False)
-    _publish(kit, tmp_path / "two", "org/m:two", CHILD_KITFILE.format(parent="org/m:one"), CHILD_FILES, push=False)
+    _publish(
+        kit, tmp_path / "two", "org/m:two", CHILD_KITFILE.format(parent="org/m:one"), CHILD_FILES, push=False
+    )
     looping = tmp_path / "again"
     looping.mkdir()
     before = kit.get("org/m:one").digest
@@ -192,10 +197,19 @@ def test_pack_refuses_more_than_ten_parents_in_the_store(tmp_path: Path) -> None
     kit = Kit(tmp_path / "home")
     _publish(kit, tmp_path / "k0", "org/k:0", PARENT_KITFILE, PARENT_FILES, push=False)
     for i in range(1, MAX_PARENTS + 1):
-        _publish(kit, tmp_path / f"k{i}", f"org/k:{i}", CHILD_KITFILE.format(parent=f"org/k:{i - 1}"), CHILD_FILES, push=False)
+        _publish(
+            kit,
+            tmp_path / f"k{i}",
+            f"org/k:{i}",
+            CHILD_KITFILE.format(parent=f"org/k:{i - 1}"),
+            CHILD_FILES,
+            push=False,
+        )
     (tmp_path / "k11").mkdir()
     with pytest.raises(InvalidReference) as too_long:
-        kit.pack(tmp_path / "k11", tag="org/k:11", kitfile_text=CHILD_KITFILE.format(parent=f"org/k:{MAX_PARENTS}"))
+        kit.pack(
+            tmp_path / "k11", tag="org/k:11", kitfile_text=CHILD_KITFILE.format(parent=f"org/k:{MAX_PARENTS}")
+        )
     chain = " -> ".join(f"org/k:{i}" for i in range(MAX_PARENTS + 1, -1, -1))
     assert str(too_long.value) == (
         f"reached maximum number of model references: {chain}; a chain through model.path may not be longer "

@@ -257,7 +257,11 @@ def test_text_from_a_worker_thread_stays_with_the_cell_that_started_it(tmp_path:
             parent = msg["parent_header"].get("msg_id", "")
             if msg["msg_type"] == "stream" and parent in texts:
                 texts[parent] += msg["content"]["text"]
-            elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle" and parent in texts:
+            elif (
+                msg["msg_type"] == "status"
+                and msg["content"]["execution_state"] == "idle"
+                and parent in texts
+            ):
                 idle.add(parent)
     assert "BACKGROUND-SUMMARY" in texts[first] and "Pushing" in texts[first]
     assert "second cell" in texts[second]

@@ -210,7 +210,9 @@ def _install_broken_helper(
 
 def test_missing_credential_helper_is_an_error(kitops_home: Path) -> None:
     (kitops_home / "credentials.json").write_text(json.dumps({"credsStore": "nowhere-to-be-found"}))
-    with pytest.raises(AuthenticationFailed, match=r"docker-credential-nowhere-to-be-found .* is not on PATH"):
+    with pytest.raises(
+        AuthenticationFailed, match=r"docker-credential-nowhere-to-be-found .* is not on PATH"
+    ):
         find_credentials("helper.test")
 
 

@@ -89,7 +89,10 @@ def test_remote_blob_reads_like_a_file_and_resumes_after_a_drop(
     layer = manifest.layers[0]  # type: ignore[attr-defined]
     source = LocalStore(tmp_path / "src").blob_path(layer.digest).read_bytes()
     fault_proxy.add("drop_response", method="GET", path=f"/blobs/{layer.digest}", after=MiB // 2)
-    with RegistryClient(fault_proxy.registry, FAST) as client, RemoteBlob(client, repo_name, layer, "read") as blob:
+    with (
+        RegistryClient(fault_proxy.registry, FAST) as client,
+        RemoteBlob(client, repo_name, layer, "read") as blob,
+    ):
         assert blob.read(0) == b""
         assert blob.read(5) == source[:5]
         assert blob.read() == source[5:]

@@ -35,7 +35,9 @@ def test_push_pull_list_inspect_unpack(server: tuple[str, RegistryOptions], tmp_
     address, options = server
     src = LocalStore(tmp_path / "src")
     model = secrets.token_bytes(300_000)
-    digest, manifest = make_modelkit(src, model=model, dataset=secrets.token_bytes(1000))  # crane shares blobs
+    digest, manifest = make_modelkit(
+        src, model=model, dataset=secrets.token_bytes(1000)
+    )  # crane shares blobs
     repo = f"team/{secrets.token_hex(4)}"
     ref = f"{address}/{repo}:v1"
     pushed = push(src, "test/model:v1", ref, tags=["latest"], options=options)

@@ -97,9 +97,13 @@ def test_api_unpack_from_a_registry_fetches_the_manifest_once(
 ) -> None:
     digest, _ = _publish(fault_proxy.registry, repo_name, tmp_path, dataset=b"x,y\n3,4\n")
     fault_proxy.log.clear()
-    found = Kit(tmp_path / "home").unpack(f"{fault_proxy.registry}/{repo_name}:v1", tmp_path / "out", filters=["datasets"])
+    found = Kit(tmp_path / "home").unpack(
+        f"{fault_proxy.registry}/{repo_name}:v1", tmp_path / "out", filters=["datasets"]
+    )
     assert found.digest == digest and (tmp_path / "out" / "data" / "train.csv").read_bytes() == b"x,y\n3,4\n"
-    assert [p for m, p, _ in fault_proxy.log if m == "GET" and "/manifests/" in p] == [f"/v2/{repo_name}/manifests/v1"]
+    assert [p for m, p, _ in fault_proxy.log if m == "GET" and "/manifests/" in p] == [
+        f"/v2/{repo_name}/manifests/v1"
+    ]
 
 
 def test_remote_unpack_everything_resumes_after_drop(

@@ -131,4 +131,7 @@ def test_challenge_parsing_and_scope_merging() -> None:
     assert challenge.scopes == ["repository:prod/x:push,pull", "repository:team/x:pull"]
     assert challenge.error == "insufficient_scope"
     ours = ["repository:prod/x:pull,push", "repository:team/x:pull"]
-    assert merge_scopes([*challenge.scopes, *ours]) == ["repository:prod/x:pull,push", "repository:team/x:pull"]
+    assert merge_scopes([*challenge.scopes, *ours]) == [
+        "repository:prod/x:pull,push",
+        "repository:team/x:pull",
+    ]

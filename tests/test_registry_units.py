@@ -147,13 +147,19 @@ def _answer(status: int, body: bytes) -> requests.Response:
 @pytest.mark.parametrize(
     ("status", "body", "message"),
     [
-        (500, b'{"errors":[{"code":"UNKNOWN","message":"disk full"}]}',
-         "answered HTTP 500 (UNKNOWN: disk full) at http://127.0.0.1:5000/v2/team/model/manifests/v1"),
-        (400, b'{"errors":[{"code":"UNSUPPORTED","message":"no deletes"}]}',
-         "does not support this operation (HTTP 400) (UNSUPPORTED: no deletes)"),
+        (
+            500,
+            b'{"errors":[{"code":"UNKNOWN","message":"disk full"}]}',
+            "answered HTTP 500 (UNKNOWN: disk full) at http://127.0.0.1:5000/v2/team/model/manifests/v1",
+        ),
+        (
+            400,
+            b'{"errors":[{"code":"UNSUPPORTED","message":"no deletes"}]}',
+            "does not support this operation (HTTP 400) (UNSUPPORTED: no deletes)",
+        ),
         (405, b"", "does not support this operation (HTTP 405)"),
     ],
-)  # fmt: skip
+)
 def test_other_statuses_name_the_registry_and_its_answer(status: int, body: bytes, message: str) -> None:
     error = error_for_response(_answer(status, body), "pull team/model:v1", "127.0.0.1:5000", True)
     assert (type(error), error.status) == (RegistryError, status)
@@ -167,19 +173,34 @@ ODD = "odd failure " + "x" * 400
 @pytest.mark.parametrize(
     ("exc", "message"),
     [
-        (requests.ConnectionError('Max retries exceeded (Caused by NewConnectionError("[Errno 111] Connection refused"))'),
-         f"cannot connect to {URL}: connection refused; is the registry running at that address and port? "
-         "For a registry that only speaks HTTP pass plain_http=True."),
-        (requests.ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))"),
-         f"connection to {URL} failed: the connection was closed by the server; check the network and try again"),
-        (requests.ConnectionError("[Errno -2] Name or service not known"),
-         f"connection to {URL} failed: Name or service not known; check the network and try again"),
-        (requests.ConnectionError(ODD), f"connection to {URL} failed: {ODD[:300]}; check the network and try again"),
-        (requests.exceptions.ReadTimeout("read timed out"),
-         f"request to {URL} timed out; the registry is slow or unreachable, check the network or raise the "
-         "timeout option"),
+        (
+            requests.ConnectionError(
+                'Max retries exceeded (Caused by NewConnectionError("[Errno 111] Connection refused"))'
+            ),
+            f"cannot connect to {URL}: connection refused; is the registry running at that address and port? "
+            "For a registry that only speaks HTTP pass plain_http=True.",
+        ),
+        (
+            requests.ConnectionError(
+                "('Connection aborted.', RemoteDisconnected('Remote end closed connection'))"
+            ),
+            f"connection to {URL} failed: the connection was closed by the server; check the network and try again",
+        ),
+        (
+            requests.ConnectionError("[Errno -2] Name or service not known"),
+            f"connection to {URL} failed: Name or service not known; check the network and try again",
+        ),
+        (
+            requests.ConnectionError(ODD),
+            f"connection to {URL} failed: {ODD[:300]}; check the network and try again",
+        ),
+        (
+            requests.exceptions.ReadTimeout("read timed out"),
+            f"request to {URL} timed out; the registry is slow or unreachable, check the network or raise the "
+            "timeout option",
+        ),
     ],
-)  # fmt: skip
+)
 def test_connection_failures_name_the_cause(exc: Exception, message: str) -> None:
     error = connection_error(exc, URL, False, "pull team/model:v1")
     assert (type(error), str(error)) == (RegistryUnreachable, f"pull team/model:v1: {message}")

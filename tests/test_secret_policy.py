@@ -36,7 +36,13 @@ def test_api_pack_refuses_secrets_and_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(SecretsFound) as info:
         kit.pack(project, tag="team/leaky:v1")
     found = info.value
-    assert sorted(f.split(":")[0] for f in found.findings) == [".env", ".env", "deploy_key", "train.py", "train.py"]
+    assert sorted(f.split(":")[0] for f in found.findings) == [
+        ".env",
+        ".env",
+        "deploy_key",
+        "train.py",
+        "train.py",
+    ]
     assert any("aws-secret-access-key" in f for f in found.findings)
     assert found.unscanned == ["model.bin (binary)"]
     message = str(found)

@@ -295,7 +295,9 @@ def test_files_directories_and_symlinks(tmp_path: Path) -> None:
     (tmp_path / "link.txt").symlink_to(tmp_path / "b.txt")
     by_file = scan_for_secrets([tmp_path / "b.txt", tmp_path / "link.txt", tmp_path / "missing"], tmp_path)
     assert kinds(by_file.findings) == [("b.txt", 1, "huggingface-token")]
-    assert kinds(scan_for_secrets([tmp_path / "sub"], tmp_path).findings) == [("sub/a.txt", 1, "github-token")]
+    assert kinds(scan_for_secrets([tmp_path / "sub"], tmp_path).findings) == [
+        ("sub/a.txt", 1, "github-token")
+    ]
 
 
 # ---- redaction -----------------------------------------------------------------------------------------------
@@ -332,10 +334,22 @@ SHA1 = "3f786850e387550fdab836ed7e6dc881de23001b"  # 40 hex characters: a digest
 @pytest.mark.parametrize(
     ("files", "expected"),
     [
-        ({"keys.csv": f"user,id,key\nbob,{AWS_ID},{AWS_SECRET}\n"}, [("keys.csv", 2, "aws-access-key-id"), ("keys.csv", 2, "aws-secret-access-key")]),
-        ({"s3.py": f'creds = (\n    "{AWS_ID}",\n    "{AWS_SECRET}",\n)\n'}, [("s3.py", 2, "aws-access-key-id"), ("s3.py", 3, "aws-secret-access-key")]),
-        ({"s3.py": f'secret_value = (\n    "{AWS_SECRET}",\n    "{AWS_ID}",\n)\n'}, [("s3.py", 2, "aws-secret-access-key"), ("s3.py", 3, "aws-access-key-id")]),
-        ({".aws/credentials": f"[prod]\nkey_id={AWS_ID[:3]}\nvalue={AWS_SECRET}\n"}, [(".aws/credentials", 3, "aws-secret-access-key")]),
+        (
+            {"keys.csv": f"user,id,key\nbob,{AWS_ID},{AWS_SECRET}\n"},
+            [("keys.csv", 2, "aws-access-key-id"), ("keys.csv", 2, "aws-secret-access-key")],
+        ),
+        (
+            {"s3.py": f'creds = (\n    "{AWS_ID}",\n    "{AWS_SECRET}",\n)\n'},
+            [("s3.py", 2, "aws-access-key-id"), ("s3.py", 3, "aws-secret-access-key")],
+        ),
+        (
+            {"s3.py": f'secret_value = (\n    "{AWS_SECRET}",\n    "{AWS_ID}",\n)\n'},
+            [("s3.py", 2, "aws-secret-access-key"), ("s3.py", 3, "aws-access-key-id")],
+        ),
+        (
+            {".aws/credentials": f"[prod]\nkey_id={AWS_ID[:3]}\nvalue={AWS_SECRET}\n"},
+            [(".aws/credentials", 3, "aws-secret-access-key")],
+        ),
     ],
 )
 def test_aws_secret_next_to_an_access_key_id(
@@ -394,6 +408,7 @@ class Case:
     near_miss: str
 
 
+# One row per rule: pattern, kind, file, a secret it finds, a near miss it must not (`# fmt: skip`).
 CASES = {
     "aws-id-akia": Case(secrets._AWS_KEY_ID, "aws-access-key-id", "k.txt", f"id {AWS_ID}\n", f"id {AWS_ID[:-1]}\n"),
     "aws-id-asia": Case(secrets._AWS_KEY_ID, "aws-access-key-id", "k.txt", f"id {ASIA_ID}\n", f"id {ASIA_ID.lower()}\n"),
@@ -439,9 +454,7 @@ CASES = {
 
 
 def test_every_detector_has_a_case() -> None:
-    module = {
-        name: value.pattern for name, value in vars(secrets).items() if isinstance(value, re.Pattern)
-    }
+    module = {name: value.pattern for name, value in vars(secrets).items() if isinstance(value, re.Pattern)}
     assert set(HELPER_PATTERNS) <= set(module)
     detectors = {p for name, p in module.items() if name not in HELPER_PATTERNS}
     detectors |= {p.pattern for _, p in secrets._TOKEN_PATTERNS}
@@ -479,8 +492,11 @@ def test_parquet_string_columns_are_scanned(tmp_path: Path) -> None:
     pq.write_table(table, tmp_path / "rows.parquet", row_group_size=1000)
     result = scan_for_secrets([tmp_path], tmp_path)
     got = sorted((f.line, f.column, f.kind) for f in result.findings)
-    assert got == [(4001, "key_id", "aws-access-key-id"), (4001, "value", "aws-secret-access-key"),
-                   (5000, "note", "github-token")]  # fmt: skip
+    assert got == [
+        (4001, "key_id", "aws-access-key-id"),
+        (4001, "value", "aws-secret-access-key"),
+        (5000, "note", "github-token"),
+    ]
     assert "column 'note' row:5000" in format_finding(next(f for f in result.findings if f.column == "note"))
     assert result.unscanned == []
     assert_no_leak(result.findings)

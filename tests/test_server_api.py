@@ -205,16 +205,26 @@ def test_preview_reads_first_rows_through_kit_without_pulling(
     api.pack(write_project(tmp_path / "p"), tag=ref)
     api.push(ref)
     # When the sidebar asks for a preview of its dataset
-    response = lab_server.request("GET", "preview", params={"reference": ref, "dataset": "train", "rows": "1"})
+    response = lab_server.request(
+        "GET", "preview", params={"reference": ref, "dataset": "train", "rows": "1"}
+    )
     # Then it gets the first rows, and the server's store still does not hold the ModelKit
     assert response.status_code == 200, response.text
     assert response.json() == {
-        "dataset": "train", "path": "data/train.csv", "kind": "table", "file": "data/train.csv",
-        "columns": ["a", "b"], "rows": [[1, 2]],
-    }  # fmt: skip
+        "dataset": "train",
+        "path": "data/train.csv",
+        "kind": "table",
+        "file": "data/train.csv",
+        "columns": ["a", "b"],
+        "rows": [[1, 2]],
+    }
     assert repository not in lab_server.request("GET", "modelkits").text
-    assert_error(lab_server.request("GET", "preview", params={"reference": ref, "dataset": "nope"}), 404, "NotFound")
-    assert_error(lab_server.request("GET", "preview", params={"reference": ref, "rows": "x"}), 400, "InvalidArgument")
+    assert_error(
+        lab_server.request("GET", "preview", params={"reference": ref, "dataset": "nope"}), 404, "NotFound"
+    )
+    assert_error(
+        lab_server.request("GET", "preview", params={"reference": ref, "rows": "x"}), 400, "InvalidArgument"
+    )
 
 
 def test_signature_status_of_a_stored_modelkit(
@@ -251,12 +261,18 @@ def test_pack_with_secrets_fails_409_with_findings_until_allowed(lab_server: Lab
     (lab_server.root / rel / "data" / "train.csv").write_text(f"a,b\n1,{token}\n")
     tag = f"rest/{rel}:v1"
     job = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel, "tag": tag}))
-    assert job["state"] == "failed" and job["error"]["status"] == 409 and job["error"]["error"] == "SecretsFound"
+    assert (
+        job["state"] == "failed" and job["error"]["status"] == 409 and job["error"]["error"] == "SecretsFound"
+    )
     assert job["error"]["details"]["findings"] == ["data/train.csv:2: github-token: ghp_…"]
     assert token not in str(job) and "allow" in job["error"]["message"]
     assert_error(lab_server.request("GET", "modelkit", params={"reference": tag}), 404, "NotFound")
-    assert_error(lab_server.request("POST", "pack", json={"path": rel, "allowSecrets": "yes"}), 400, "InvalidArgument")
-    allowed = finished(lab_server, lab_server.request("POST", "pack", json={"path": rel, "tag": tag, "allowSecrets": True}))
+    assert_error(
+        lab_server.request("POST", "pack", json={"path": rel, "allowSecrets": "yes"}), 400, "InvalidArgument"
+    )
+    allowed = finished(
+        lab_server, lab_server.request("POST", "pack", json={"path": rel, "tag": tag, "allowSecrets": True})
+    )
     assert allowed["state"] == "succeeded", allowed
     assert any("as allowed" in w for w in allowed["result"]["warnings"])
 
@@ -285,7 +301,9 @@ def test_requests_are_validated_before_a_job_starts(
 
 def test_nul_byte_in_a_query_is_a_400(lab_server: LabServer) -> None:
     # tornado drops control characters from query arguments; what is left does not parse
-    assert_error(lab_server.request("GET", "modelkit", params={"reference": "a/b\0:v1"}), 400, "InvalidReference")
+    assert_error(
+        lab_server.request("GET", "modelkit", params={"reference": "a/b\0:v1"}), 400, "InvalidReference"
+    )
 
 
 def test_user_errors_inside_jobs_keep_their_status_and_message(lab_server: LabServer) -> None:

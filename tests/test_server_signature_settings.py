@@ -42,9 +42,16 @@ def test_required_signature_refuses_unsigned_pulls_and_unpacks(
     assert answer.status_code == 200 and answer.json()["signed"] is False, answer.text
     assert "only in the local store" in answer.json()["message"]
     # Then nothing is required until the setting is saved
-    assert lab_server.request("GET", "signature-settings").json() == {"requireSignature": False, "verifyKey": ""}
+    assert lab_server.request("GET", "signature-settings").json() == {
+        "requireSignature": False,
+        "verifyKey": "",
+    }
     # And requiring signatures without a key, or with a key outside the root, is refused
-    assert_error(lab_server.request("PUT", "signature-settings", json={"requireSignature": True}), 400, "InvalidArgument")
+    assert_error(
+        lab_server.request("PUT", "signature-settings", json={"requireSignature": True}),
+        400,
+        "InvalidArgument",
+    )
     outside = {"requireSignature": True, "verifyKey": "../cosign.pub"}
     assert_error(lab_server.request("PUT", "signature-settings", json=outside), 403, "OutsideRoot")
     # When "Require signatures" is saved with the public key
@@ -54,7 +61,9 @@ def test_required_signature_refuses_unsigned_pulls_and_unpacks(
     assert lab_server.request("GET", "signature-settings").json() == wanted
     # Then unpacking the unsigned one (still in the local store) is refused and writes nothing
     out = f"policy-out-{secrets.token_hex(3)}"
-    job = finished(lab_server, lab_server.request("POST", "unpack", json={"reference": unsigned, "path": out}))
+    job = finished(
+        lab_server, lab_server.request("POST", "unpack", json={"reference": unsigned, "path": out})
+    )
     assert job["state"] == "failed" and job["error"]["error"] == "SignatureError", job
     assert job["error"]["status"] == 422 and "is not signed" in job["error"]["message"]
     assert not (lab_server.root / out / "model.bin").exists()

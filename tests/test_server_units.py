@@ -51,12 +51,19 @@ def test_every_error_family_maps_to_its_status(error: Exception, status: int) ->
 
 
 def test_user_errors_get_their_own_hint_not_the_server_log() -> None:
-    for error in (errors.PackError("x"), errors.UnpackError("x"), errors.UnsafeArchive("x"), errors.StoreError("x")):
+    for error in (
+        errors.PackError("x"),
+        errors.UnpackError("x"),
+        errors.UnsafeArchive("x"),
+        errors.StoreError("x"),
+    ):
         assert "server log" not in errormap.error_body(error)["hint"], error
 
 
 def test_secrets_found_carries_its_findings_for_a_pack_anyway_step() -> None:
-    found = errors.SecretsFound("pack stopped", findings=["a.py:1: github-token: ghp_…"], unscanned=["w.bin (binary)"])
+    found = errors.SecretsFound(
+        "pack stopped", findings=["a.py:1: github-token: ghp_…"], unscanned=["w.bin (binary)"]
+    )
     body = errormap.error_body(found)
     assert body["details"] == {"findings": ["a.py:1: github-token: ghp_…"], "unscanned": ["w.bin (binary)"]}
     assert "details" not in errormap.error_body(errors.PackError("x"))

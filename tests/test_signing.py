@@ -410,7 +410,9 @@ def test_signing_writes_the_referrers_form_that_verify_reads(
     ).json()
     assert referrer["subject"]["digest"] == signed.digest
     # When the sha256-<hex>.sig tag is deleted, verify still finds the signature through the referrers
-    requests.delete(f"http://{host}/v2/{repo}/manifests/{signed.signature_tag}", timeout=10).raise_for_status()
+    requests.delete(
+        f"http://{host}/v2/{repo}/manifests/{signed.signature_tag}", timeout=10
+    ).raise_for_status()
     missing = requests.get(f"http://{host}/v2/{repo}/manifests/{signed.signature_tag}", timeout=10)
     assert missing.status_code == 404
     found = kit.verify(reference, key=keypair[1])
@@ -427,7 +429,10 @@ def test_signature_settings_are_saved_in_kitops_home(tmp_path: Path) -> None:
     assert api.Kit(tmp_path).signature_settings() == SignatureSettings(True, "keys/cosign.pub")
     with pytest.raises(InvalidArgument) as refused:
         kit.save_signature_settings(require_signature=True, verify_key=" ")
-    assert str(refused.value) == "requiring signatures needs the signer's public key: give the path of cosign.pub"
+    assert (
+        str(refused.value)
+        == "requiring signatures needs the signer's public key: give the path of cosign.pub"
+    )
     assert json.loads(saved.read_text())["verify_key"] == "keys/cosign.pub"  # the refusal changed nothing
     saved.write_text('{"require_signature": "yes"}')
     with pytest.raises(StoreError) as broken:

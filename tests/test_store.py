@@ -160,7 +160,9 @@ def test_read_blob_refuses_a_layer_sized_blob(store: LocalStore) -> None:
         f.truncate(MAX_METADATA_BLOB + 1)  # sparse: no 64 MiB written
     digest = digest_file(tmp)[0]
     store.add_blob_file(tmp, digest)
-    with pytest.raises(StoreError, match=f"larger than {MAX_METADATA_BLOB} bytes; it is not a manifest or config"):
+    with pytest.raises(
+        StoreError, match=f"larger than {MAX_METADATA_BLOB} bytes; it is not a manifest or config"
+    ):
         store.read_blob(digest)
 
 

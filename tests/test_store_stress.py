@@ -90,7 +90,10 @@ def test_four_processes_share_one_store(registry: RegistryServer, tmp_path: Path
     # fork: the children start with the registry client imported (a fresh interpreter needs seconds)
     ctx = multiprocessing.get_context("fork")
     reports = [tmp_path / f"report-{n}.json" for n in range(WORKERS)]
-    args = [(str(home), remote, str(project), str(tmp_path / "scratch"), n, str(reports[n])) for n in range(WORKERS)]
+    args = [
+        (str(home), remote, str(project), str(tmp_path / "scratch"), n, str(reports[n]))
+        for n in range(WORKERS)
+    ]
     procs = [ctx.Process(target=worker, args=a) for a in args]
     for proc in procs:
         proc.start()
@@ -123,6 +126,8 @@ def test_four_processes_share_one_store(registry: RegistryServer, tmp_path: Path
         assert all(kit.store.has_blob(d.digest, d.size) for d in manifest.blob_descriptors())
         reference = f"{entry.display_repo}@{entry.descriptor.digest}"
         kit.unpack(reference, tmp_path / "final" / str(number))
-        assert (tmp_path / "final" / str(number) / "model.bin").read_bytes() == (project / "model.bin").read_bytes()
+        assert (tmp_path / "final" / str(number) / "model.bin").read_bytes() == (
+            project / "model.bin"
+        ).read_bytes()
     assert sorted(p.name for p in (storage / "ingest").iterdir()) == []
     assert sorted(p.name for p in (storage / PIN_DIR).iterdir()) == []

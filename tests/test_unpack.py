@@ -49,9 +49,17 @@ from .test_hostile_archives import dir_entry, file_entry, snapshot, tar
 
 def model(name: str, path: str, parts: list[ModelPart], layer: LayerInfo | None) -> Model:
     return Model(
-        name=name, path=path, license="", framework="", format="", version="", description="",
-        parts=parts, parameters=None, layer=layer,
-    )  # fmt: skip
+        name=name,
+        path=path,
+        license="",
+        framework="",
+        format="",
+        version="",
+        description="",
+        parts=parts,
+        parameters=None,
+        layer=layer,
+    )
 
 
 def part(name: str, path: str, layer: LayerInfo | None) -> ModelPart:
@@ -60,17 +68,28 @@ def part(name: str, path: str, layer: LayerInfo | None) -> ModelPart:
 
 def dataset(name: str, path: str, layer: LayerInfo | None, remote: str = "") -> Dataset:
     return Dataset(
-        name=name, path=path, remote_path=remote, remote_hash="", description="", license="",
-        parameters=None, layer=layer,
-    )  # fmt: skip
+        name=name,
+        path=path,
+        remote_path=remote,
+        remote_hash="",
+        description="",
+        license="",
+        parameters=None,
+        layer=layer,
+    )
 
 
 def kitfile(**fields: Any) -> Kitfile:
     base: dict[str, Any] = {
-        "manifest_version": "1.0.0", "model": None, "code": [], "datasets": [], "docs": [],
-        "prompts": [], "mcp_servers": [],
+        "manifest_version": "1.0.0",
+        "model": None,
+        "code": [],
+        "datasets": [],
+        "docs": [],
+        "prompts": [],
+        "mcp_servers": [],
         "package": Package(name="demo", version="1.0.0", description="", license="", authors=["Jane"]),
-    }  # fmt: skip
+    }
     base.update(fields)
     return Kitfile(**base)
 

@@ -276,7 +276,9 @@ def test_a_name_too_long_for_the_file_system_is_a_kit_error(tmp_path: Path) -> N
 
     from .test_hostile_archives import pax_entry
 
-    d = mk.layer("docs", tar(dir_entry("docs"), pax_entry({"path": f"docs/{long_name}"}), file_entry("x", b"d")))
+    d = mk.layer(
+        "docs", tar(dir_entry("docs"), pax_entry({"path": f"docs/{long_name}"}), file_entry("x", b"d"))
+    )
     kf = kitfile(model=model("m", "model.bin", [], m), docs=[DocEntry(path="docs", description="", layer=d)])
     with pytest.raises(UnpackError) as caught:
         unpack_modelkit(mk.manifest(), kf, mk.open, tmp_path / "out")

@@ -72,7 +72,9 @@ def publish(tmp_path: Path, registry: RegistryServer, repo_name: str) -> tuple[s
     return ref, files
 
 
-def test_image_folder_from_a_pulled_modelkit(tmp_path: Path, registry: RegistryServer, repo_name: str) -> None:
+def test_image_folder_from_a_pulled_modelkit(
+    tmp_path: Path, registry: RegistryServer, repo_name: str
+) -> None:
     ref, files = publish(tmp_path, registry, repo_name)
     api.pull(ref)
     check(api.load_dataset(ref), files)
@@ -90,9 +92,15 @@ def test_image_folder_over_kit_reads_only_what_is_asked(
     check(frame, files)
 
 
-def test_preview_of_an_image_folder_has_thumbnails(tmp_path: Path, registry: RegistryServer, repo_name: str) -> None:
+def test_preview_of_an_image_folder_has_thumbnails(
+    tmp_path: Path, registry: RegistryServer, repo_name: str
+) -> None:
     ref, _ = publish(tmp_path, registry, repo_name)
     preview = api.default_kit().preview(ref, "images", rows=3)
     assert preview["kind"] == "media" and preview["dataset"] == "images"
-    assert [(f["path"], f["label"]) for f in preview["files"]] == [("cat/1.png", "cat"), ("cat/2.png", "cat"), ("dog/1.png", "dog")]
+    assert [(f["path"], f["label"]) for f in preview["files"]] == [
+        ("cat/1.png", "cat"),
+        ("cat/2.png", "cat"),
+        ("dog/1.png", "dog"),
+    ]
     assert all(f["thumbnail"].startswith("data:image/png;base64,") for f in preview["files"])

@@ -135,9 +135,14 @@ class TokenServer:
         return self._record(user, scopes, granted, 200, float(expires), body)
 
     def _record(
-        self, user: str, scopes: tuple[str, ...], granted: tuple[str, ...], status: int, expires: float,
+        self,
+        user: str,
+        scopes: tuple[str, ...],
+        granted: tuple[str, ...],
+        status: int,
+        expires: float,
         body: dict[str, object],
-    ) -> tuple[int, dict[str, object]]:  # fmt: skip
+    ) -> tuple[int, dict[str, object]]:
         with self._lock:
             self.requests.append(TokenRequest(user, scopes, granted, status, expires))
         return status, body

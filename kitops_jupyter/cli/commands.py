@@ -66,9 +66,15 @@ def pack(s: Session, args: argparse.Namespace) -> None:
     kitfile = None if args.file == "-" else args.file
     with s.console.progress(f"Packing {args.tag or args.directory}") as progress:
         result = kit.pack(
-            args.directory, tag=args.tag, kitfile=kitfile, kitfile_text=kitfile_text,
-            compression=args.compression, progress=progress, warn=s.console.warn, push=args.push,
-        )  # fmt: skip
+            args.directory,
+            tag=args.tag,
+            kitfile=kitfile,
+            kitfile_text=kitfile_text,
+            compression=args.compression,
+            progress=progress,
+            warn=s.console.warn,
+            push=args.push,
+        )
     s.console.info(f"Model saved: {result.digest}")
     if result.pushed is not None:
         s.console.info(f"Pushed {result.pushed.digest}")
@@ -140,9 +146,13 @@ def unpack(s: Session, args: argparse.Namespace) -> None:
     s.console.info(f"Unpacking to {target}")
     with s.console.progress(f"Unpacking {args.reference}") as progress:
         s.kit().unpack(
-            args.reference, target, filters=filters, overwrite=args.overwrite,
-            ignore_existing=args.ignore_existing, progress=progress,
-        )  # fmt: skip
+            args.reference,
+            target,
+            filters=filters,
+            overwrite=args.overwrite,
+            ignore_existing=args.ignore_existing,
+            progress=progress,
+        )
 
 
 # -- registry verbs ------------------------------------------------------------------------------

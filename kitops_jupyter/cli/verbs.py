@@ -59,6 +59,7 @@ class Verb:
     examples: tuple[str, ...] = ()
 
 
+# The flag tables below keep one row per option (`# fmt: skip`): read down the flags like kit's --help.
 GLOBAL = (
     opt("--config", metavar="PATH", help="alternate path to the storage root (default $KITOPS_HOME)"),
     opt("-v", "--verbose", action="count", default=0, help="more output: -v debug, -vv trace, -vvv also no progress"),
@@ -78,6 +79,7 @@ NETWORK = (
 BOOLEANS = ("plain-http", "tls-verify", "remote")  # flags that take =true/=false
 REFERENCE = opt("reference", metavar="MODELKIT", help="[registry/]repository[:tag|@digest]")
 
+# One entry per verb, one row per option (`# fmt: skip`, as above).
 _VERBS = (
     Verb("init", "Generate a Kitfile for the contents of a directory", (
         opt("path", metavar="PATH", help="directory to describe"),

@@ -26,9 +26,15 @@ if TYPE_CHECKING:
 
 FULL_READ_LIMIT = 32 << 20
 TABULAR = {
-    ".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl",
-    ".ndjson": "jsonl", ".feather": "feather", ".arrow": "feather",
-}  # fmt: skip
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".feather": "feather",
+    ".arrow": "feather",
+}
 SUMMARY_FIELDS = ("dtype", "nulls", "min", "max", "unique", "mean")
 
 
@@ -287,8 +293,10 @@ def _union(a: list[str], b: list[str]) -> list[str]:
 # -- rendering ---------------------------------------------------------------------------------------
 
 _STYLE = {
-    "added": "background:#e6ffec", "removed": "background:#ffebe9", "changed": "background:#fff8c5",
-}  # fmt: skip
+    "added": "background:#e6ffec",
+    "removed": "background:#ffebe9",
+    "changed": "background:#fff8c5",
+}
 
 
 def _fmt(value: Any) -> str:

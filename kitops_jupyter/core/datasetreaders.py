@@ -34,10 +34,20 @@ __all__ = ["SUPPORTED_EXTENSIONS", "read_dataset_dir", "read_dataset_file", "rea
 _COMPRESSION = (".gz", ".bz2", ".xz", ".zst", ".zip")
 _PICKLE = (".pkl", ".pickle")
 _KINDS = {
-    ".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".parquet": "parquet", ".pq": "parquet",
-    ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".feather": "arrow", ".arrow": "arrow",
-    ".ipc": "arrow", ".xlsx": "excel", ".xlsm": "excel",
-}  # fmt: skip
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".feather": "arrow",
+    ".arrow": "arrow",
+    ".ipc": "arrow",
+    ".xlsx": "excel",
+    ".xlsm": "excel",
+}
 _COMPRESSIBLE = {"csv", "tsv", "json", "jsonl"}
 SUPPORTED_EXTENSIONS = tuple(sorted(_KINDS))
 
@@ -167,9 +177,15 @@ def _read_pickle(path: Path) -> pd.DataFrame:
 
 
 _READERS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    "csv": _read_csv, "tsv": _read_tsv, "parquet": _read_parquet, "json": _read_json,
-    "jsonl": _read_jsonl, "arrow": _read_arrow, "excel": _read_excel, "pickle": _read_pickle,
-}  # fmt: skip
+    "csv": _read_csv,
+    "tsv": _read_tsv,
+    "parquet": _read_parquet,
+    "json": _read_json,
+    "jsonl": _read_jsonl,
+    "arrow": _read_arrow,
+    "excel": _read_excel,
+    "pickle": _read_pickle,
+}
 
 
 def _data_files(root: Path) -> tuple[list[Path], list[str]]:
@@ -229,8 +245,13 @@ def _combine(frames: dict[str, pd.DataFrame]) -> pd.DataFrame | dict[str, pd.Dat
     return combined
 
 
-_URL_READERS = {"csv": "read_csv", "tsv": "read_csv", "parquet": "read_parquet", "jsonl": "read_json",
-                "arrow": "read_feather"}  # fmt: skip
+_URL_READERS = {
+    "csv": "read_csv",
+    "tsv": "read_csv",
+    "parquet": "read_parquet",
+    "jsonl": "read_json",
+    "arrow": "read_feather",
+}
 
 
 def read_dataset_url(fs: Any, url: str) -> pd.DataFrame | dict[str, pd.DataFrame]:
@@ -244,11 +265,15 @@ def read_dataset_url(fs: Any, url: str) -> pd.DataFrame | dict[str, pd.DataFrame
     info = fs.info(url)
     root = info["name"]
     found = {info["name"]: info} if info["type"] == "file" else fs.find(url, detail=True)
-    files = {name[len(root) :].lstrip("/") or posixpath.basename(name): entry for name, entry in found.items()}
+    files = {
+        name[len(root) :].lstrip("/") or posixpath.basename(name): entry for name, entry in found.items()
+    }
     visible = {rel: e for rel, e in files.items() if not is_hidden(rel)}
     tables = {rel: e for rel, e in visible.items() if (_kind(Path(rel)) or ("", ""))[0] in _URL_READERS}
     if not tables and any(is_media(rel) for rel in visible):
-        return media_frame([(rel, e["size"]) for rel, e in visible.items()], lambda rel: fs.cat_file(files[rel]["name"]))
+        return media_frame(
+            [(rel, e["size"]) for rel, e in visible.items()], lambda rel: fs.cat_file(files[rel]["name"])
+        )
     if not tables:
         raise InvalidArgument(
             f"no data files at {url} that can be read without unpacking; supported: CSV, TSV, Parquet, "

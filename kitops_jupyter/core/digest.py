@@ -21,7 +21,9 @@ def is_digest(text: str) -> bool:
 def check_digest(text: str) -> str:
     """Return ``text`` if it is a valid sha256 digest, else raise InvalidArgument naming it."""
     if not is_digest(text):
-        raise InvalidArgument(f"{text!r} is not a sha256 digest; expected 'sha256:' followed by 64 hex digits")
+        raise InvalidArgument(
+            f"{text!r} is not a sha256 digest; expected 'sha256:' followed by 64 hex digits"
+        )
     return text
 
 
@@ -83,4 +85,3 @@ class VerifyingReader:
                 f"{self.what}: content digest {actual} does not match {self.expected_digest}; "
                 "the content is corrupt or was tampered with, nothing was kept"
             )
-

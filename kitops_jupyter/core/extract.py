@@ -169,7 +169,9 @@ class UnpackTransaction:
         self._placement = _Placement(self.staging, self.policy)
         self._layers = 0
 
-    def extract(self, plan: list[PlannedLayer], open_blob: OpenBlob, progress: ProgressCallback | None) -> None:
+    def extract(
+        self, plan: list[PlannedLayer], open_blob: OpenBlob, progress: ProgressCallback | None
+    ) -> None:
         counter = ByteProgress(sum(layer.descriptor.size for layer in plan), progress)
         for layer in plan:
             with open_blob(layer.descriptor) as raw:

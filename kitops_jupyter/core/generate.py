@@ -34,11 +34,32 @@ __all__ = ["GeneratedKitfile", "LeftOut", "detect_license", "generate_kitfile", 
 
 Flavor = Literal["newest", "v1.7"]
 KITFILE_NAMES = ("Kitfile", "kitfile", ".kitfile")
-# fmt: off
-_WEIGHTS = (".safetensors", ".pkl", ".joblib", ".pth", ".pt", ".mar", ".pt2", ".ptl", ".pb", ".ckpt", ".tflite",
-            ".tfrecords", ".npy", ".npz", ".keras", ".h5", ".caffemodel", ".pmml", ".coreml", ".gguf", ".ggml",
-            ".ggmf", ".llamafile", ".onnx")
-# fmt: on
+_WEIGHTS = (
+    ".safetensors",
+    ".pkl",
+    ".joblib",
+    ".pth",
+    ".pt",
+    ".mar",
+    ".pt2",
+    ".ptl",
+    ".pb",
+    ".ckpt",
+    ".tflite",
+    ".tfrecords",
+    ".npy",
+    ".npz",
+    ".keras",
+    ".h5",
+    ".caffemodel",
+    ".pmml",
+    ".coreml",
+    ".gguf",
+    ".ggml",
+    ".ggmf",
+    ".llamafile",
+    ".onnx",
+)
 _METADATA = (".json", ".yaml", ".xml", ".txt")
 _DOCS = (".md", ".adoc", ".html", ".pdf")
 _DATASETS = (".tar", ".zip", ".parquet", ".csv")

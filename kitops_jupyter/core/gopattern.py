@@ -185,12 +185,22 @@ _PERL = {"d": _spec("0-9"), "s": _spec("\t\n\f\r "), "w": _spec("0-9A-Za-z_")}
 _POSIX = {
     name: _spec(spec)
     for name, spec in {
-        "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\x00-\x7f", "blank": "\t ",
-        "cntrl": "\x00-\x1f\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z", "print": " -~",
-        "punct": "!-/:-@[-`{-~", "space": "\t\n\v\f\r ", "upper": "A-Z", "word": "0-9A-Za-z_",
+        "alnum": "0-9A-Za-z",
+        "alpha": "A-Za-z",
+        "ascii": "\x00-\x7f",
+        "blank": "\t ",
+        "cntrl": "\x00-\x1f\x7f",
+        "digit": "0-9",
+        "graph": "!-~",
+        "lower": "a-z",
+        "print": " -~",
+        "punct": "!-/:-@[-`{-~",
+        "space": "\t\n\v\f\r ",
+        "upper": "A-Z",
+        "word": "0-9A-Za-z_",
         "xdigit": "0-9A-Fa-f",
     }.items()
-}  # fmt: skip
+}
 _CONTROL = {"a": 7, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11}
 
 

@@ -35,7 +35,10 @@ def _kitfile_kinds(kitfile: Kitfile | None) -> dict[str, tuple[str, str]]:
     for base, entry in layer_entries(kitfile) if kitfile is not None else []:
         layer = getattr(entry, "layer", None)
         if layer is not None and layer.digest:
-            known[layer.digest] = ("prompt" if isinstance(entry, Prompt) else base, getattr(entry, "path", ""))
+            known[layer.digest] = (
+                "prompt" if isinstance(entry, Prompt) else base,
+                getattr(entry, "path", ""),
+            )
     return known
 
 

@@ -157,7 +157,9 @@ class _Walker:
             return None, False
         mode = stat.S_IMODE(info.st_mode)
         size = 0 if is_dir else info.st_size
-        entry = TarEntry(rel, self.context / rel, mode, size, is_dir, info.st_mtime_ns, info.st_ino, info.st_dev)
+        entry = TarEntry(
+            rel, self.context / rel, mode, size, is_dir, info.st_mtime_ns, info.st_ino, info.st_dev
+        )
         return entry, is_dir
 
     def _lstat(self, rel_bytes: bytes) -> os.stat_result:

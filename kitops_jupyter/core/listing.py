@@ -227,9 +227,10 @@ def info_filter(kitfile: Kitfile, selector: str) -> str:
     kind = "ptr"
     for part in selector.removeprefix(".").split("."):
         found = [
-            f for f in (dataclasses.fields(value) if dataclasses.is_dataclass(value) else ())
+            f
+            for f in (dataclasses.fields(value) if dataclasses.is_dataclass(value) else ())
             if "kind" in f.metadata and f.metadata.get("key", "").lower() == part.lower()
-        ]  # fmt: skip
+        ]
         if not found:
             raise NotFound(
                 f"error filtering output: cannot find required node {part!r} of filter {selector!r}"

@@ -40,10 +40,17 @@ def is_cosign_tag(tag: str) -> bool:
     """True for tags holding signatures, attestations or referrers indexes (``sha256-<hex>.sig``)."""
     return bool(_COSIGN_TAG.match(tag))
 
+
 _KIT_LAYER = re.compile(r"^application/vnd\.kitops\.modelkit\.(\w+)\.v1\.(\w+)(?:\+(\w+))?$")
 _MODELPACK_LAYER = re.compile(r"^application/vnd\.cncf\.model\.([\w.]+)\.v1\.(\w+)(?:\+(\w+))?$")
 # ModelPack base names mapped back to kit's (docs/format.md §2.5).
-_MODELPACK_BASES = {"weight": MODEL, "weight.config": MODELPART, "dataset": DATASET, "code": CODE, "doc": DOCS}
+_MODELPACK_BASES = {
+    "weight": MODEL,
+    "weight.config": MODELPART,
+    "dataset": DATASET,
+    "code": CODE,
+    "doc": DOCS,
+}
 
 
 def layer_media_type(base: str, compression: str) -> str:

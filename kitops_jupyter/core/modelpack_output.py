@@ -89,8 +89,13 @@ def modelpack_manifest(
         Descriptor(modelpack_layer_type(layer.media_type), layer.digest, layer.size, layer.annotations)
         for layer in layers
     ]
-    manifest = build_manifest(config, mapped, cli_version, created, artifact_type=mediatypes.MODELPACK_ARTIFACT)
-    annotations = {**(manifest.annotations or {}), mediatypes.ANNOTATION_KITFILE: kitfile_json.decode("utf-8")}
+    manifest = build_manifest(
+        config, mapped, cli_version, created, artifact_type=mediatypes.MODELPACK_ARTIFACT
+    )
+    annotations = {
+        **(manifest.annotations or {}),
+        mediatypes.ANNOTATION_KITFILE: kitfile_json.decode("utf-8"),
+    }
     return Manifest(
         config=manifest.config,
         layers=manifest.layers,

@@ -57,7 +57,9 @@ class LayerTee(Protocol):
     def close(self, digest: str | None) -> bool: ...  # None: the layer failed, abandon it
 
 
-OpenTee = Callable[[str, int | None], LayerTee]  # (layer media type, blob size if known) -> where its bytes go
+OpenTee = Callable[
+    [str, int | None], LayerTee
+]  # (layer media type, blob size if known) -> where its bytes go
 UNTAGGED_REPO = "localhost/_"
 
 
@@ -152,9 +154,15 @@ def pack(
         tags = [ref.tag for ref in references]
         descriptor = store.put_manifest(repo_key, manifest.encode(), tags)
     return PackResult(
-        descriptor, manifest, kitfile, references, warnings, writer.cached,
-        secrets=scan.findings, unscanned=scan.unscanned,
-    )  # fmt: skip
+        descriptor,
+        manifest,
+        kitfile,
+        references,
+        warnings,
+        writer.cached,
+        secrets=scan.findings,
+        unscanned=scan.unscanned,
+    )
 
 
 def _manifest(

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 MAX_ROWS = 100
 
 
-def preview_dataset(fs: KitFileSystem, files: ModelKitFiles, name: str | None, rows: int = 10) -> dict[str, Any]:
+def preview_dataset(
+    fs: KitFileSystem, files: ModelKitFiles, name: str | None, rows: int = 10
+) -> dict[str, Any]:
     """``{"dataset", "path", "kind": "table", "file", "columns", "rows"}`` or ``kind: "media"`` with
     ``"files": [{"path", "label", "size", "thumbnail"}]`` (a data: URL for images, else ``""``)."""
     if not 0 < rows <= MAX_ROWS:
@@ -68,4 +70,9 @@ def _media_entry(fs: KitFileSystem, base: str, name: str, entry: dict[str, Any])
         data, mime = thumbnail_png(fs.cat_file(name), posixpath.splitext(name)[1].lower())
         if mime is not None:
             thumbnail = f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-    return {"path": rel, "label": parts[-2] if len(parts) > 1 else "", "size": entry["size"], "thumbnail": thumbnail}
+    return {
+        "path": rel,
+        "label": parts[-2] if len(parts) > 1 else "",
+        "size": entry["size"],
+        "thumbnail": thumbnail,
+    }

@@ -30,21 +30,50 @@ __all__ = [
 # kernel also imports at start-up (dateutil, packaging, psutil, pygments, …), are left out as well.
 KERNEL_MACHINERY = frozenset(
     {
-        "ipython", "ipykernel", "jupyter-client", "jupyter-core", "traitlets", "tornado", "pyzmq",
-        "comm", "debugpy", "ipywidgets", "widgetsnbextension", "jupyterlab-widgets",
-        "matplotlib-inline", "nest-asyncio", "nest-asyncio2", "pip", "setuptools", "wheel",
+        "ipython",
+        "ipykernel",
+        "jupyter-client",
+        "jupyter-core",
+        "traitlets",
+        "tornado",
+        "pyzmq",
+        "comm",
+        "debugpy",
+        "ipywidgets",
+        "widgetsnbextension",
+        "jupyterlab-widgets",
+        "matplotlib-inline",
+        "nest-asyncio",
+        "nest-asyncio2",
+        "pip",
+        "setuptools",
+        "wheel",
     }
-)  # fmt: skip
+)
 # Notebook tools that may be imported in a kernel but are not the work, and the transport libraries
 # only kitops-jupyter itself uses; left out by name only, since their requirements (requests, jinja2,
 # pyyaml, …) are often the user's own imports too. An extra pin is harmless; a missing one is not.
 NOTEBOOK_TOOLS = frozenset(
     {
-        "kitops-jupyter", "nbformat", "nbclient", "nbconvert", "jupyter-server", "jupyterlab",
-        "jupyterlab-server", "notebook", "jupyter-console", "qtconsole", "jupyter-events",
-        "jupyter-lsp", "ipyparallel", "papermill", "oras", "isal", "zstandard",
+        "kitops-jupyter",
+        "nbformat",
+        "nbclient",
+        "nbconvert",
+        "jupyter-server",
+        "jupyterlab",
+        "jupyterlab-server",
+        "notebook",
+        "jupyter-console",
+        "qtconsole",
+        "jupyter-events",
+        "jupyter-lsp",
+        "ipyparallel",
+        "papermill",
+        "oras",
+        "isal",
+        "zstandard",
     }
-)  # fmt: skip
+)
 _OWN_PACKAGE = __name__.split(".")[0]
 _NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 

@@ -137,10 +137,29 @@ _BASE64_40 = re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"
 # scan_line, so most of a large file is skipped at the speed of a substring search (a case-insensitive
 # regex alternation is a hundred times slower). Keep in step with the detectors above and below.
 _TRIGGER_WORDS = (
-    "akia", "asia", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "hf_", "xox", "hooks.slack",
-    "private key", "passw", "token", "secret", "api_key", "api-key", "apikey", "access_key", "access-key",
-    "accesskey", "auth",
-)  # fmt: skip
+    "akia",
+    "asia",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "hf_",
+    "xox",
+    "hooks.slack",
+    "private key",
+    "passw",
+    "token",
+    "secret",
+    "api_key",
+    "api-key",
+    "apikey",
+    "access_key",
+    "access-key",
+    "accesskey",
+    "auth",
+)
 
 
 def triggered(text: str) -> bool:
@@ -302,5 +321,9 @@ def aws_secret_candidates(line: str) -> Iterator[tuple[str, str]]:
     AWS secret access keys do; only meaningful next to an access key id or in a credentials file."""
     for m in _BASE64_40.finditer(line):
         value = m.group(0)
-        if any(c.isupper() for c in value) and any(c.islower() for c in value) and any(c.isdigit() for c in value):
+        if (
+            any(c.isupper() for c in value)
+            and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value)
+        ):
             yield "aws-secret-access-key", f"aws-secret-access-key: {redact(value)}"

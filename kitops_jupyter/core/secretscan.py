@@ -39,9 +39,29 @@ _PARQUET_MAGIC = b"PAR1"
 _PARQUET_BATCH_ROWS = 4096
 # Text formats read as text even with NUL bytes in them (a CSV export with a stray NUL is still text).
 _TEXT_SUFFIXES = (
-    ".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson", ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf",
-    ".env", ".properties", ".md", ".rst", ".xml", ".html", ".sql", ".log", ".sh", *CODE_SUFFIXES,
-)  # fmt: skip
+    ".csv",
+    ".tsv",
+    ".txt",
+    ".json",
+    ".jsonl",
+    ".ndjson",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".conf",
+    ".env",
+    ".properties",
+    ".md",
+    ".rst",
+    ".xml",
+    ".html",
+    ".sql",
+    ".log",
+    ".sh",
+    *CODE_SUFFIXES,
+)
 
 
 @dataclass(frozen=True)
@@ -73,7 +93,9 @@ def _mode_for(rel: str) -> LineMode:
         dotenv=name == ".env" or name.startswith(".env.") or name.endswith(".env"),
         netrc=name in (".netrc", "_netrc"),
         docker=name == "config.json" or "/.docker/" in f"/{rel.lower()}",
-        aws_credentials=name == "credentials" or "/.aws/" in f"/{rel.lower()}" or name.endswith("accesskeys.csv"),
+        aws_credentials=name == "credentials"
+        or "/.aws/" in f"/{rel.lower()}"
+        or name.endswith("accesskeys.csv"),
     )
 
 
@@ -143,7 +165,10 @@ def _scan_stream(fh: IO[str], rel: str) -> list[SecretFinding]:
 
 def scan_text(text: str, rel: str) -> list[SecretFinding]:
     """Findings in a text held in memory (a Kitfile given as a string), named ``rel``."""
-    return [SecretFinding(rel, n, kind, excerpt) for n, kind, excerpt in scan_lines(text.splitlines(), _mode_for(rel))]
+    return [
+        SecretFinding(rel, n, kind, excerpt)
+        for n, kind, excerpt in scan_lines(text.splitlines(), _mode_for(rel))
+    ]
 
 
 def _scan_text_file(path: Path, rel: str, scan: SecretScan) -> None:
@@ -194,7 +219,9 @@ def _scan_notebook(path: Path, rel: str, scan: SecretScan) -> None:
         for output in cell.get("outputs") or []:
             for text in _output_texts(output):
                 for number, kind, excerpt in scan_lines(text.splitlines(), LineMode()):
-                    scan.findings.append(SecretFinding(rel, number, kind, excerpt, cell=index, in_output=True))
+                    scan.findings.append(
+                        SecretFinding(rel, number, kind, excerpt, cell=index, in_output=True)
+                    )
 
 
 # ---- Parquet ------------------------------------------------------------------------------------------------

@@ -52,7 +52,16 @@ from .storepins import PinFile, live_pins
 if TYPE_CHECKING:
     from .kitfile import Kitfile
 
-__all__ = ["BLOB_MODE", "BlobPins", "GcResult", "LocalStore", "RemoveResult", "StoreEntry", "StoredBlob", "kitops_home"]
+__all__ = [
+    "BLOB_MODE",
+    "BlobPins",
+    "GcResult",
+    "LocalStore",
+    "RemoveResult",
+    "StoreEntry",
+    "StoredBlob",
+    "kitops_home",
+]
 
 BLOB_MODE = 0o400
 MAX_METADATA_BLOB = 64 << 20  # manifests and configs are small; refuse to slurp a layer by mistake
@@ -321,7 +330,9 @@ class LocalStore:
         found: list[StoreEntry] = []
         for repo_key in list_repo_keys(self.storage):
             repo = RepoFiles.load(self.storage, repo_key)
-            found.extend(StoreEntry(repo_key, d, repo.tags_of(d.digest)) for d in unique_by_digest(repo.manifests))
+            found.extend(
+                StoreEntry(repo_key, d, repo.tags_of(d.digest)) for d in unique_by_digest(repo.manifests)
+            )
         return sorted(found, key=lambda e: (e.repo_key.encode(), e.descriptor.digest))
 
     # -- tag / remove / gc -------------------------------------------------------------------------
@@ -501,5 +512,3 @@ def _hash_stream(stream: BinaryIO) -> str:
     while chunk := stream.read(CHUNK):
         h.update(chunk)
     return "sha256:" + h.hexdigest()
-
-

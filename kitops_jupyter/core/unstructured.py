@@ -25,8 +25,14 @@ TEXT = {".txt", ".md", ".text"}
 MEDIA = IMAGE | AUDIO | VIDEO | TEXT
 THUMBNAIL_ROWS = 20
 THUMBNAIL_PX = 64
-_MIME = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-         ".bmp": "image/bmp", ".webp": "image/webp"}  # fmt: skip
+_MIME = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".bmp": "image/bmp",
+    ".webp": "image/webp",
+}
 
 
 class LazyBytes:

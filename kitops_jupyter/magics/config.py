@@ -150,7 +150,12 @@ class KitOptions(Configurable):
     def summary(self) -> str:
         """``default_registry=…, compression=…, …`` for the help text."""
         names = (
-            "default_registry", "compression", "concurrency", "progress", "short_errors",
-            "require_signature", "verify_key",
-        )  # fmt: skip
+            "default_registry",
+            "compression",
+            "concurrency",
+            "progress",
+            "short_errors",
+            "require_signature",
+            "verify_key",
+        )
         return ", ".join(f"{name}={getattr(self, name)!r}" for name in names)

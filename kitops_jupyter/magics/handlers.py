@@ -67,9 +67,12 @@ def init(ctx: Context, args: argparse.Namespace) -> KitfileResult:
     """``kit init DIR``: a Kitfile from the directory's files (secrets and junk left out)."""
     directory = args.directory or "."
     generated = ctx.kit(args).init(
-        directory, name=args.name or "", description=args.desc or "", author=args.author or [],
+        directory,
+        name=args.name or "",
+        description=args.desc or "",
+        author=args.author or [],
         force=args.force,
-    )  # fmt: skip
+    )
     notes = [f"left out {item.path}: {item.reason}" for item in generated.left_out]
     ctx.say(f"Saved {Path(directory) / 'Kitfile'}")
     return KitfileResult(dump_kitfile(generated.kitfile), f"{Path(directory) / 'Kitfile'}", notes)
@@ -79,8 +82,16 @@ def pack(ctx: Context, args: argparse.Namespace) -> object:
     """``kit pack DIR -t TAG`` (the verb table sends kernel options, ``--model``/``--dataset``, to ``kernel.py``)."""
     directory = Path(args.directory or ".")
     return pack_directory(
-        ctx, directory, args.tag, args.file, args.compression, cache=not args.no_cache, push=args.push, args=args,
-        use_model_pack=args.use_model_pack, allow_secrets=args.allow_secrets,
+        ctx,
+        directory,
+        args.tag,
+        args.file,
+        args.compression,
+        cache=not args.no_cache,
+        push=args.push,
+        args=args,
+        use_model_pack=args.use_model_pack,
+        allow_secrets=args.allow_secrets,
     )
 
 
@@ -106,11 +117,17 @@ def pack_directory(
         tag = ctx.qualify(tag)
     with ctx.operation(f"Packing {tag or directory}{' and pushing' if push else ''}") as op:
         result = ctx.kit(args).pack(
-            directory, tag=tag, kitfile=kitfile, compression=compression or ctx.options.compression,
-            progress=op.progress, warn=lambda message: ctx.say(f"warning: {message}"), cache=cache, push=push,
+            directory,
+            tag=tag,
+            kitfile=kitfile,
+            compression=compression or ctx.options.compression,
+            progress=op.progress,
+            warn=lambda message: ctx.say(f"warning: {message}"),
+            cache=cache,
+            push=push,
             use_model_pack=use_model_pack,
             allow_secrets=allow_secrets,
-        )  # fmt: skip
+        )
         shown = ModelKitResult.from_pack(result)
         op.finish("Packed", shown.names(), result.digest, shown.size)
     return shown
@@ -168,9 +185,13 @@ def remove(ctx: Context, args: argparse.Namespace) -> None:
     kit = ctx.kit(args)
     if args.remote:
         if args.all:
-            raise InvalidArgument("--all removes untagged ModelKits from the local store; it cannot be used with --remote")
+            raise InvalidArgument(
+                "--all removes untagged ModelKits from the local store; it cannot be used with --remote"
+            )
         if not args.reference:
-            raise InvalidArgument("give the reference to remove from its registry: %kit remove REGISTRY/REPO:TAG --remote")
+            raise InvalidArgument(
+                "give the reference to remove from its registry: %kit remove REGISTRY/REPO:TAG --remote"
+            )
         ctx.say(kit.remove_remote(ctx.qualify(args.reference), force=args.force))
         return
     results = kit.remove(args.reference, all=args.all, force=args.force)
@@ -190,9 +211,13 @@ def unpack(ctx: Context, args: argparse.Namespace) -> ModelKitResult:
     directory = args.dir or "."
     with ctx.operation(f"Unpacking {reference}") as op:
         found = kit.unpack(
-            reference, directory, filters=args.filter or (), overwrite=args.overwrite,
-            ignore_existing=args.ignore_existing, progress=op.progress,
-        )  # fmt: skip
+            reference,
+            directory,
+            filters=args.filter or (),
+            overwrite=args.overwrite,
+            ignore_existing=args.ignore_existing,
+            progress=op.progress,
+        )
         shown = ModelKitResult.from_info(f"Unpacked into {directory}:", found)
         op.finish("Unpacked", reference, found.digest, op.seen[1] or shown.size, f" into {directory}")
     return shown

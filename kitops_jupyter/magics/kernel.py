@@ -29,7 +29,14 @@ from .handlers import pack_directory, prefer_local
 from .parser import CommandError
 from .results import KitfileDraft, KitfileResult, ModelKitResult
 
-__all__ = ["init_from_kernel", "kitfile_cell", "load", "pack_from_kernel", "refuse_kernel_only", "wants_kernel"]
+__all__ = [
+    "init_from_kernel",
+    "kitfile_cell",
+    "load",
+    "pack_from_kernel",
+    "refuse_kernel_only",
+    "wants_kernel",
+]
 
 DEFAULT_DIRECTORY = "modelkit"
 
@@ -103,10 +110,15 @@ def capture_kernel(ctx: Context, args: argparse.Namespace) -> tuple[Path, Kernel
     warnings: list[str] = []
     datasets, models = _selection(args)
     result = build_kitfile_from_kernel(
-        ctx.namespace, directory, datasets=datasets, models=models, notebook=notebook_for(ctx, args, warnings),
-        include_requirements=not args.no_requirements, package=_package(args),
+        ctx.namespace,
+        directory,
+        datasets=datasets,
+        models=models,
+        notebook=notebook_for(ctx, args, warnings),
+        include_requirements=not args.no_requirements,
+        package=_package(args),
         dataset_format=args.dataset_format,
-    )  # fmt: skip
+    )
     with atomic_target(directory / "Kitfile") as tmp:
         tmp.write_text(result.kitfile_text, encoding="utf-8")
     return directory, result, warnings + list(result.warnings)
@@ -146,7 +158,14 @@ def pack_from_kernel(ctx: Context, args: argparse.Namespace) -> KitfileDraft | M
     for warning in warnings:
         ctx.say(f"warning: {warning}")
     return pack_directory(
-        ctx, directory, args.tag, None, args.compression, cache=not args.no_cache, push=args.push, args=args,
+        ctx,
+        directory,
+        args.tag,
+        None,
+        args.compression,
+        cache=not args.no_cache,
+        push=args.push,
+        args=args,
         allow_secrets=args.allow_secrets,
     )
 
@@ -154,7 +173,9 @@ def pack_from_kernel(ctx: Context, args: argparse.Namespace) -> KitfileDraft | M
 def kitfile_cell(ctx: Context, args: argparse.Namespace, cell: str) -> KitfileResult | ModelKitResult:
     """``%%kitfile [DIR] [-t TAG]``: validate the cell as a Kitfile, save it, optionally pack."""
     directory = Path(args.directory or ".")
-    packing_only = [f for f, on in (("--compression", args.compression), ("--allow-secrets", args.allow_secrets)) if on]
+    packing_only = [
+        f for f, on in (("--compression", args.compression), ("--allow-secrets", args.allow_secrets)) if on
+    ]
     if packing_only and not (args.tag or args.pack):
         raise CommandError(
             f"%%kitfile: {', '.join(packing_only)} {'applies' if len(packing_only) == 1 else 'apply'} only when "

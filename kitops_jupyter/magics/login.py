@@ -37,8 +37,13 @@ class RefusePassword(argparse.Action):
         kwargs.update(nargs="?", default=None)
         super().__init__(option_strings, dest, **kwargs)
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:  # fmt: skip
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         raise argparse.ArgumentError(self, REFUSED_PASSWORD)
 
 

@@ -139,9 +139,16 @@ class ModelKitResult(_Result):
     @classmethod
     def from_info(cls, action: str, info: ModelKitInfo, kit_text: str | None = None) -> ModelKitResult:
         return cls(
-            action, info.reference, info.digest, info.manifest, info.kitfile, [info.reference], [], kit_text,
+            action,
+            info.reference,
+            info.digest,
+            info.manifest,
+            info.kitfile,
+            [info.reference],
+            [],
+            kit_text,
             info.referrers,
-        )  # fmt: skip
+        )
 
     @property
     def pinned(self) -> str:

@@ -27,8 +27,13 @@ _NO_PROMPT = (
 class RefuseKeyPassword(RefusePassword):
     """``--password``: refused like ``login -p``; the key's password has two safe sources."""
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:  # fmt: skip
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         raise argparse.ArgumentError(
             self,
             "a key's password is never taken from the cell (it is saved in the notebook and IPython's "
@@ -56,8 +61,16 @@ def sign(ctx: Context, args: argparse.Namespace) -> None:
     """``%kit sign REF --key cosign.key [--provenance]`` or ``%kit sign --generate-key [DIR]``."""
     kit = ctx.kit(args)
     if args.generate_key:
-        signing_only = [f for f, given in (("--key", args.key), ("--provenance", args.provenance),
-                        ("--notebook", args.notebook), ("--no-notebook", args.no_notebook)) if given]  # fmt: skip
+        signing_only = [
+            f
+            for f, given in (
+                ("--key", args.key),
+                ("--provenance", args.provenance),
+                ("--notebook", args.notebook),
+                ("--no-notebook", args.no_notebook),
+            )
+            if given
+        ]
         if signing_only:
             raise InvalidArgument(
                 f"--generate-key only writes a new key pair; {', '.join(signing_only)} belong to signing a "

@@ -70,6 +70,7 @@ def _tls_verify(value: str) -> bool:
     return lowered in ("true", "1")
 
 
+# The flag tables below keep one row per option (`# fmt: skip`): read down the flags like kit's --help.
 NETWORK = (
     opt("--plain-http", action="store_const", const=True, default=None,
         help="use HTTP instead of HTTPS (automatic for 127.0.0.1/localhost registries)"),
@@ -101,8 +102,12 @@ KERNEL = (
 ALLOW_SECRETS = opt(
     "--allow-secrets", action="store_true", help="pack even if the secret scan finds something"
 )
-COMPRESSION = opt("--compression", choices=COMPRESSIONS, default=None,
-                  help="layer compression (default: %%config KitMagics.compression, none)")  # fmt: skip
+COMPRESSION = opt(
+    "--compression",
+    choices=COMPRESSIONS,
+    default=None,
+    help="layer compression (default: %%config KitMagics.compression, none)",
+)
 REFERENCE = opt(
     "reference", metavar="REFERENCE", complete="reference", help="registry/repository:tag or @digest"
 )
@@ -137,6 +142,7 @@ def _pack(ctx: Context, args: argparse.Namespace) -> object:
     return handlers.pack(ctx, args)
 
 
+# One entry per verb, one row per option (`# fmt: skip`, as above).
 _VERB_LIST = (
     Verb("init", "Write a Kitfile for a directory, or from the kernel's variables", (
         opt("directory", nargs="?", metavar="DIRECTORY", complete="path",
@@ -248,7 +254,9 @@ def _show_panel(ctx: Context, args: argparse.Namespace) -> None:
     The package root hands the panel in when it loads the magics: adapters never import each other.
     """
     if ctx.show_panel is None:
-        raise InvalidArgument("the widget panel is not available here: load the magics with %load_ext kitops_jupyter")
+        raise InvalidArgument(
+            "the widget panel is not available here: load the magics with %load_ext kitops_jupyter"
+        )
     ctx.show_panel(ctx.namespace, kit=ctx.kit())
 
 
@@ -262,6 +270,7 @@ def all_verbs() -> dict[str, Verb]:
     return {verb.name: verb for verb in (*_VERB_LIST, *_panel_verb())}
 
 
+# One entry per cell magic, one row per option (`# fmt: skip`, as above).
 CELL_MAGICS = {
     "kitfile": Verb("%%kitfile", "Validate the cell as a Kitfile, save it in DIRECTORY, pack it with -t", (
         opt("directory", nargs="?", metavar="DIRECTORY", complete="path", help="where to save the Kitfile (default '.')"),

@@ -44,7 +44,9 @@ class ProgressRow:
         self.cancel_button = w.Button(description="Cancel", icon="stop", tooltip=f"Stop this {verb.lower()}")
         self.cancelled = threading.Event()
         self.cancel_button.on_click(lambda _b: self.cancel())
-        self.widget = w.HBox([self.bar, self.status, self.cancel_button], layout=w.Layout(align_items="center"))
+        self.widget = w.HBox(
+            [self.bar, self.status, self.cancel_button], layout=w.Layout(align_items="center")
+        )
         self._lock = threading.Lock()
         self._last = 0.0
 
@@ -130,9 +132,13 @@ class Runner:
         return thread
 
     def _run(
-        self, verb: str, work: Callable[[ProgressRow], Any], done: Callable[[Any], str], row: ProgressRow,
+        self,
+        verb: str,
+        work: Callable[[ProgressRow], Any],
+        done: Callable[[Any], str],
+        row: ProgressRow,
         button: w.Button | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         try:
             self.succeed(done(work(row)))
         except Cancelled:

@@ -11,6 +11,7 @@ import re
 
 _SETTINGS = "save this registry's settings (KitOps sidebar → Registries, or kitops_jupyter.api.save_registry_settings)"
 
+# One row per rewrite, the replacement under its pattern (`# fmt: skip` keeps the pairs readable).
 _REWRITES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"; use overwrite=True \(-o\).*$", re.S), "; tick “Overwrite existing files” to replace it"),
     (re.compile(r"; if it is a plain HTTP registry, pass plain_http=True.*$", re.S),

@@ -24,7 +24,6 @@ from .staging import stage_files, staging_dir
 __all__ = ["Operations", "Outcome", "registry_of"]
 
 
-
 @dataclass
 class Outcome:
     """The result line, the Kitfile that was packed (for Pack) and warnings for the log."""
@@ -76,21 +75,29 @@ class Operations:
                 text = kitfile_text
             stage_files(self.directory, staging, state.files)
             result = self.kit.pack(
-                staging, tag=reference, kitfile_text=text, progress=progress, warn=warnings.append,
+                staging,
+                tag=reference,
+                kitfile_text=text,
+                progress=progress,
+                warn=warnings.append,
                 allow_secrets=allow_secrets,
-            )  # fmt: skip
+            )
         size = sum(layer.size for layer in result.manifest.layers)
         summary = format_summary("Packed", reference, result.digest, size, time.monotonic() - started)
         return Outcome(summary, text, warnings + [w for w in result.warnings if w not in warnings])
 
     def _kitfile_text(self, state: st.PanelState, staging: Path, warnings: list[str]) -> str:
-        capture = build_kitfile_from_kernel(self.namespace, staging, **st.capture_options(state, self.directory))
+        capture = build_kitfile_from_kernel(
+            self.namespace, staging, **st.capture_options(state, self.directory)
+        )
         warnings.extend(capture.warnings)
         if not state.files:
             return capture.kitfile_text
         return st.dump_document(st.final_document(capture.kitfile_text, state.files, self.directory))
 
-    def push(self, reference: str, progress: api.ProgressCallback | None = None, destination: str = "") -> Outcome:
+    def push(
+        self, reference: str, progress: api.ProgressCallback | None = None, destination: str = ""
+    ) -> Outcome:
         """Push ``reference`` to its registry, or to ``destination`` when one is given."""
         reference = _required(reference, "the reference to push")
         started = time.monotonic()
@@ -110,14 +117,21 @@ class Operations:
         )
 
     def unpack(
-        self, reference: str, target: str, progress: api.ProgressCallback | None = None, *, overwrite: bool = False
+        self,
+        reference: str,
+        target: str,
+        progress: api.ProgressCallback | None = None,
+        *,
+        overwrite: bool = False,
     ) -> Outcome:
         reference = _required(reference, "the reference to unpack")
         destination = self.directory / _required(target, "a directory to unpack into")
         info = self.kit.unpack(reference, destination, overwrite=overwrite, progress=progress)
         return Outcome(f"Unpacked {info.reference} ({info.digest[:19]}…) into {destination}")
 
-    def load(self, reference: str, dataset: str, variable: str, progress: api.ProgressCallback | None = None) -> Outcome:
+    def load(
+        self, reference: str, dataset: str, variable: str, progress: api.ProgressCallback | None = None
+    ) -> Outcome:
         """Read a dataset of the ModelKit into ``namespace[variable]``."""
         reference = _required(reference, "the reference to load from")
         variable = _variable_name(variable)

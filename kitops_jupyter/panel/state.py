@@ -44,13 +44,41 @@ __all__ = [
 
 MAX_FILES = 200
 KITFILE_NAMES = frozenset({"Kitfile", "kitfile", ".kitfile"})
-# fmt: off
-_DATA = frozenset({".csv", ".tsv", ".parquet", ".pq", ".json", ".jsonl", ".ndjson", ".feather", ".arrow", ".xlsx",
-                   ".tar", ".zip"})
-_WEIGHTS = frozenset({".safetensors", ".pkl", ".joblib", ".skops", ".pt", ".pth", ".onnx", ".gguf", ".h5", ".keras",
-                      ".ubj", ".npz"})
-# fmt: on
+_DATA = frozenset(
+    {
+        ".csv",
+        ".tsv",
+        ".parquet",
+        ".pq",
+        ".json",
+        ".jsonl",
+        ".ndjson",
+        ".feather",
+        ".arrow",
+        ".xlsx",
+        ".tar",
+        ".zip",
+    }
+)
+_WEIGHTS = frozenset(
+    {
+        ".safetensors",
+        ".pkl",
+        ".joblib",
+        ".skops",
+        ".pt",
+        ".pth",
+        ".onnx",
+        ".gguf",
+        ".h5",
+        ".keras",
+        ".ubj",
+        ".npz",
+    }
+)
 _DOCS = frozenset({".md", ".rst", ".adoc", ".html", ".pdf"})
+
+
 @dataclass(frozen=True)
 class Choice:
     """One pickable item: ``key`` is a variable name or a relative path, ``label`` what is shown."""

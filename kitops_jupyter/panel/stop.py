@@ -48,5 +48,3 @@ def _kernel() -> Any:
         return None
     kernel = getattr(get_ipython(), "kernel", None)
     return kernel if hasattr(kernel, "saved_sigint_handler") else None
-
-

@@ -78,11 +78,16 @@ class KitPanel:
             value=True, description="requirements.txt (imported packages)", indent=False
         )
         self.notebook = w.Checkbox(
-            value=self.notebook_path is not None, disabled=self.notebook_path is None, indent=False,
-            description=(f"this notebook: {self.notebook_path.name}" if self.notebook_path
-                         else "this notebook (not found: show_panel(notebook=PATH))"),
+            value=self.notebook_path is not None,
+            disabled=self.notebook_path is None,
+            indent=False,
+            description=(
+                f"this notebook: {self.notebook_path.name}"
+                if self.notebook_path
+                else "this notebook (not found: show_panel(notebook=PATH))"
+            ),
             tooltip="Packed under notebooks/ with its outputs stripped, as %kit pack --from-kernel does",
-        )  # fmt: skip
+        )
         # real values or empty fields: a placeholder that looks like a value but is not used misleads;
         # the name defaults as the magic's does (the notebook's name, else the folder's)
         self.name = _text("Name", value=st.default_name(self.notebook_path, self.directory))
@@ -96,9 +101,11 @@ class KitPanel:
         self.kitfile_view.add_class("kitops-kitfile")
         self.kitfile_view.observe(self._kitfile_typed, names="value")
         self.kitfile_reset = w.Button(
-            description="Use generated", icon="undo", disabled=True,
+            description="Use generated",
+            icon="undo",
+            disabled=True,
             tooltip="Drop the hand edits and show the Kitfile built from the picks again",
-        )  # fmt: skip
+        )
         self.kitfile_reset.on_click(lambda _b: self.runner.guard("Kitfile", self.reset_kitfile))
         self.kitfile_text = ""
         self.kitfile_edited = False
@@ -122,9 +129,12 @@ class KitPanel:
             for n, i in zip(names, icons, strict=True)
         }
         self.pack_anyway = w.Button(
-            description="Pack anyway", icon="exclamation-triangle", button_style="danger",
-            tooltip="Pack although the secret scan found what is listed above", layout=w.Layout(display="none"),
-        )  # fmt: skip
+            description="Pack anyway",
+            icon="exclamation-triangle",
+            button_style="danger",
+            tooltip="Pack although the secret scan found what is listed above",
+            layout=w.Layout(display="none"),
+        )
         self.pack_anyway.on_click(lambda _b: self.runner.guard("Pack", lambda: self.pack(allow_secrets=True)))
         self.refresh_button = w.Button(
             description="Refresh", icon="refresh", tooltip="Rescan variables and files"
@@ -165,23 +175,37 @@ class KitPanel:
 
     def _layout(self) -> w.VBox:
         picks = w.HBox(
-            [self._column("DataFrames", self.dataframe_list), self._column("Models", self.model_list),
-             self._column("Working-directory files", self.file_list)],
-        )  # fmt: skip
+            [
+                self._column("DataFrames", self.dataframe_list),
+                self._column("Models", self.model_list),
+                self._column("Working-directory files", self.file_list),
+            ],
+        )
         fields = w.VBox(
-            [_header("Package"), self.name, self.version, self.description, self.authors, self.license,
-             self.reference, self.notebook, self.requirements],
+            [
+                _header("Package"),
+                self.name,
+                self.version,
+                self.description,
+                self.authors,
+                self.license,
+                self.reference,
+                self.notebook,
+                self.requirements,
+            ],
             layout=w.Layout(width="45%"),
-        )  # fmt: skip
+        )
         kitfile = w.VBox(
             [w.HBox([_header("Kitfile (editable)"), self.kitfile_reset]), self.kitfile_view],
             layout=w.Layout(width="55%"),
         )
         buttons = w.HBox([*self.buttons.values(), self.pack_anyway, self.refresh_button])
-        options = w.VBox([
-            self.push_to,
-            w.HBox([self.unpack_dir, self.overwrite, self.load_dataset, self.load_variable]),
-        ])  # fmt: skip
+        options = w.VBox(
+            [
+                self.push_to,
+                w.HBox([self.unpack_dir, self.overwrite, self.load_dataset, self.load_variable]),
+            ]
+        )
         login = w.VBox(
             [_header("Registry login"), self.registry, self.username, self.password, self.login_button]
         )
@@ -194,10 +218,19 @@ class KitPanel:
             ".kitops-panel .p-Collapse-header{color:var(--jp-ui-font-color1)}</style>"
         )
         root = w.VBox(
-            [title, picks, w.HBox([fields, kitfile]), buttons, options, self.progress_box, self.result.widget,
-             login, extras],
+            [
+                title,
+                picks,
+                w.HBox([fields, kitfile]),
+                buttons,
+                options,
+                self.progress_box,
+                self.result.widget,
+                login,
+                extras,
+            ],
             layout=w.Layout(border="1px solid var(--jp-border-color2, #ccc)", padding="8px"),
-        )  # fmt: skip
+        )
         root.add_class("kitops-panel")
         return root
 
@@ -212,11 +245,18 @@ class KitPanel:
         with self._lock:
             boxes = (_checked(self.dataframe_boxes), _checked(self.model_boxes), _checked(self.file_boxes))
         return st.PanelState(
-            dataframes=boxes[0], models=boxes[1], files=boxes[2], requirements=self.requirements.value,
+            dataframes=boxes[0],
+            models=boxes[1],
+            files=boxes[2],
+            requirements=self.requirements.value,
             notebook=str(self.notebook_path) if self.notebook_path and self.notebook.value else "",
-            name=self.name.value, version=self.version.value, description=self.description.value,
-            authors=self.authors.value, license=self.license.value, reference=self.reference.value.strip(),
-        )  # fmt: skip
+            name=self.name.value,
+            version=self.version.value,
+            description=self.description.value,
+            authors=self.authors.value,
+            license=self.license.value,
+            reference=self.reference.value.strip(),
+        )
 
     def refresh(self) -> None:
         """Rescan the kernel's variables and the working directory, keeping what is still there ticked."""

@@ -163,7 +163,9 @@ class PreviewHandler(KitopsHandler):
         except ValueError:
             raise InvalidArgument("rows must be a whole number") from None
         remote = True if self.flag("remote") else None
-        preview = await self.call(self.ctx.kit.preview, self.query("reference"), dataset, rows=rows, remote=remote)
+        preview = await self.call(
+            self.ctx.kit.preview, self.query("reference"), dataset, rows=rows, remote=remote
+        )
         self.send(preview)
 
 
@@ -225,11 +227,15 @@ class UnpackHandler(KitopsHandler):
         filters = _filters(data.get("filters", []))
         overwrite = self.flag_field(data, "overwrite")
         if folder.exists() and not folder.is_dir():
-            raise InvalidArgument(f"cannot unpack into {self.ctx.display(folder)!r}: it is a file, not a folder")
+            raise InvalidArgument(
+                f"cannot unpack into {self.ctx.display(folder)!r}: it is a file, not a folder"
+            )
         shown, kit, policy = self.ctx.display(folder), self.ctx.kit, self.signature_policy()
 
         def work(progress: ProgressCallback) -> dict[str, Any]:
-            found = kit.unpack(reference, folder, filters=filters, overwrite=overwrite, progress=progress, **policy)
+            found = kit.unpack(
+                reference, folder, filters=filters, overwrite=overwrite, progress=progress, **policy
+            )
             return views.located(found, folder=shown, filters=filters)
 
         self.start_job("unpack", reference, work)
@@ -318,7 +324,12 @@ class RegistriesHandler(KitopsHandler):
     @tornado.web.authenticated
     async def delete(self) -> None:
         registry = self.query("registry")
-        self.send({"registry": registry, "forgotten": await self.call(self.ctx.kit.forget_registry_settings, registry)})
+        self.send(
+            {
+                "registry": registry,
+                "forgotten": await self.call(self.ctx.kit.forget_registry_settings, registry),
+            }
+        )
 
 
 class LoginHandler(KitopsHandler):

@@ -203,7 +203,9 @@ def signature(kit: Kit, reference: str, key: Path, stored: bool) -> dict[str, An
     An unsigned or badly signed ModelKit is an answer here, not an error; an unreachable registry or
     an unreadable key file still is.
     """
-    if parse_reference(reference)[0].is_local_only:  # an answer, not an error: the sidebar asks on every click
+    if parse_reference(reference)[
+        0
+    ].is_local_only:  # an answer, not an error: the sidebar asks on every click
         message = f"{reference} is only in the local store: signatures live in a registry, so there is none to check"
         return {"reference": reference, "signed": False, "message": message}
     try:

@@ -83,9 +83,15 @@ def build_kitfile_from_kernel(
     model = _model_entry(workdir, chosen, written, warnings, write)
     code = _code_entries(workdir, notebook, include_requirements, modules, written, warnings, write)
     kitfile = kf.Kitfile(
-        manifest_version="1.0.0", package=package_entry, model=model, code=code,
-        datasets=dataset_entries, docs=[], prompts=[], mcp_servers=[],
-    )  # fmt: skip
+        manifest_version="1.0.0",
+        package=package_entry,
+        model=model,
+        code=code,
+        datasets=dataset_entries,
+        docs=[],
+        prompts=[],
+        mcp_servers=[],
+    )
     if model is None and not dataset_entries and not code:
         warnings.append("nothing to capture: no DataFrames, fitted models, notebook or requirements")
     warnings.extend(kf.validate_kitfile(kitfile, source="Kitfile from the kernel"))
@@ -133,9 +139,15 @@ def _dataset_entry(
     _claim(workdir / "data" / f"{file_stem(name, 'dataset')}.{fmt}", written, f"dataset {name!r}")
     info: DatasetFile = (write_dataframe if write else plan_dataframe)(df, workdir / "data", name, fmt)
     return kf.Dataset(
-        name=name, path=_rel(workdir, info.path), remote_path="", remote_hash="",
-        description=info.description, license="", parameters=info.parameters, layer=None,
-    )  # fmt: skip
+        name=name,
+        path=_rel(workdir, info.path),
+        remote_path="",
+        remote_hash="",
+        description=info.description,
+        license="",
+        parameters=info.parameters,
+        layer=None,
+    )
 
 
 def _claim(path: Path, written: list[Path], what: str) -> None:
@@ -169,9 +181,17 @@ def _model_entry(
     # goes into the description so nobody mistakes it for the model's
     saved_with = f"saved with {main.framework} {main.version}".strip() if main.framework else ""
     return kf.Model(
-        name=name, path=_rel(workdir, main.path), license="", framework=main.framework, format=main.format,
-        version="", description=saved_with, parts=parts, parameters=None, layer=None,
-    )  # fmt: skip
+        name=name,
+        path=_rel(workdir, main.path),
+        license="",
+        framework=main.framework,
+        format=main.format,
+        version="",
+        description=saved_with,
+        parts=parts,
+        parameters=None,
+        layer=None,
+    )
 
 
 def _part(workdir: Path, name: str, info: ModelFile) -> kf.ModelPart:
@@ -235,7 +255,9 @@ def _package(package: Mapping[str, Any] | None, notebook: Path | None, workdir: 
     default_name = Path(notebook).stem if notebook is not None else Path(workdir).resolve().name
     authors = fields.get("authors") or []
     return kf.Package(
-        name=str(fields.get("name") or default_name), version=str(fields.get("version") or ""),
-        description=str(fields.get("description") or ""), license=str(fields.get("license") or ""),
+        name=str(fields.get("name") or default_name),
+        version=str(fields.get("version") or ""),
+        description=str(fields.get("description") or ""),
+        license=str(fields.get("license") or ""),
         authors=[authors] if isinstance(authors, str) else [str(a) for a in authors],
-    )  # fmt: skip
+    )

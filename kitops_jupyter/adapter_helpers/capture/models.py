@@ -161,9 +161,10 @@ def plan_model(obj: object, dest_dir: Path, name: str) -> ModelFile:
         return ModelFile(Path(dest_dir) / f"{stem}.pkl", dist, version, "pickle")
     framework, root = found
     suffix, fmt = next(
-        (suffix, fmt) for module, suffix, fmt in _FORMATS[framework]
+        (suffix, fmt)
+        for module, suffix, fmt in _FORMATS[framework]
         if module is None or importlib.util.find_spec(module) is not None
-    )  # fmt: skip
+    )
     return ModelFile(Path(dest_dir) / f"{stem}.{suffix}", framework, distribution_version(root)[1], fmt)
 
 

@@ -163,9 +163,14 @@ class KitFileSystem(AbstractFileSystem):  # type: ignore[misc]
             raise InvalidArgument(f"kit:// is read-only; open {path!r} with mode 'rb' (got {mode!r})")
         size = self._member(path)[2].size
         return KitFile(
-            self, path, mode, block_size=block_size or DEFAULT_BLOCK_SIZE, size=size,
-            cache_options=cache_options, **kwargs,
-        )  # fmt: skip
+            self,
+            path,
+            mode,
+            block_size=block_size or DEFAULT_BLOCK_SIZE,
+            size=size,
+            cache_options=cache_options,
+            **kwargs,
+        )
 
 
 class KitFile(AbstractBufferedFile):  # type: ignore[misc]

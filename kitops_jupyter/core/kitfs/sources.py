@@ -83,9 +83,15 @@ class RemoteSource:
         url = self.client.url(self.repository, "blobs", self.desc.digest)
         headers = {"Accept-Encoding": "identity", "Range": f"bytes={offset}-{offset + length - 1}"}
         response = self.client.request(
-            "GET", url, scope=pull_scope(self.repository), what=self.what, ok=(200, 206),
-            headers=headers, stream=True, retry=False,
-        )  # fmt: skip
+            "GET",
+            url,
+            scope=pull_scope(self.repository),
+            what=self.what,
+            ok=(200, 206),
+            headers=headers,
+            stream=True,
+            retry=False,
+        )
         with response:
             try:
                 if response.status_code == 200:  # the registry ignored Range: skip up to the offset

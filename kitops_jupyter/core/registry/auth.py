@@ -240,7 +240,11 @@ def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str | No
         raise AuthenticationFailed(
             f"credential helper {program} did not answer within {_HELPER_TIMEOUT:.0f}s"
         ) from None
-    if proc.returncode != 0 and action == "get" and _HELPER_NOT_FOUND in proc.stdout.decode("utf-8", "replace"):
+    if (
+        proc.returncode != 0
+        and action == "get"
+        and _HELPER_NOT_FOUND in proc.stdout.decode("utf-8", "replace")
+    ):
         return None
     if proc.returncode != 0:
         raise AuthenticationFailed(

@@ -112,7 +112,9 @@ class RegistryOptions:
             return None
         for path in (cert, key):
             if path is not None and not Path(path).is_file():
-                raise InvalidArgument(f"client certificate file {path} does not exist; check {ENV_CLIENT_CERT}")
+                raise InvalidArgument(
+                    f"client certificate file {path} does not exist; check {ENV_CLIENT_CERT}"
+                )
         _check_loads(str(cert), str(key) if key else None)
         return (str(cert), str(key)) if key else str(cert)
 
@@ -123,7 +125,9 @@ def _check_loads(cert: str, key: str | None) -> None:
     import ssl
 
     try:
-        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(cert, key, password=lambda: b"")  # never a prompt
+        ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_cert_chain(
+            cert, key, password=lambda: b""
+        )  # never a prompt
     except (ssl.SSLError, OSError, ValueError) as exc:
         reason = str(getattr(exc, "reason", None) or "").lower().replace("_", " ")
         if not reason or "pem lib" in str(exc).lower():  # OpenSSL's word for "no PEM key or cert found"
@@ -197,7 +201,9 @@ class RegistryClient:
         self.base_url = f"{'http' if self.plain_http else 'https'}://{registry}"
         options = self.options
         # tls_verify=False skips verification even with a CA bundle (kit's --tls-verify=false does too)
-        self._verify: bool | str = (str(options.ca_bundle) if options.ca_bundle else True) if options.tls_verify else False
+        self._verify: bool | str = (
+            (str(options.ca_bundle) if options.ca_bundle else True) if options.tls_verify else False
+        )
         self.session: requests.Session = _session(options)
         self.session.cert = options.client_certificate()
         if options.tls_verify is False:  # asked for explicitly: no warning on every request
@@ -266,7 +272,9 @@ class RegistryClient:
         without it this is one attempt (plus one auth round on 401) that raises :class:`Transient`,
         for callers that resume or retry on their own.
         """
-        attempt = functools.partial(self._attempt, method, url, scope, what, ok, dict(headers or {}), body, stream)
+        attempt = functools.partial(
+            self._attempt, method, url, scope, what, ok, dict(headers or {}), body, stream
+        )
         return self.options.retry.run(attempt, what) if retry else attempt()
 
     def _attempt(

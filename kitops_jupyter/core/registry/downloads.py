@@ -48,7 +48,13 @@ def open_blob_response(
         headers["Range"] = f"bytes={offset}-"
     url = client.url(repository, "blobs", digest)
     return client.request(
-        "GET", url, scope=pull_scope(repository), what=what, ok=(200, 206), headers=headers, stream=True,
+        "GET",
+        url,
+        scope=pull_scope(repository),
+        what=what,
+        ok=(200, 206),
+        headers=headers,
+        stream=True,
         retry=False,
     )
 

@@ -135,9 +135,13 @@ def _from_api(client: RegistryClient, subject: Reference, what: str) -> list[Ref
             break
         try:
             response = client.request(
-                "GET", url, scope=pull_scope(subject.repository), what=what, ok=(200, 400, 404, 405),
+                "GET",
+                url,
+                scope=pull_scope(subject.repository),
+                what=what,
+                ok=(200, 400, 404, 405),
                 headers={"Accept": mediatypes.INDEX},
-            )  # fmt: skip
+            )
         except RegistryError as exc:
             log.debug("%s: referrers API refused: %s", what, exc)
             return None
@@ -175,9 +179,14 @@ def _from_cosign_tags(client: RegistryClient, subject: Reference, what: str) -> 
         manifest = _json(data)
         artifact_type = str(manifest.get("artifactType") or manifest.get("config", {}).get("mediaType") or "")
         yield Referrer(
-            digest, media_type or str(manifest.get("mediaType", "")), artifact_type, len(data), kind,
-            f"cosign tag {tag}", _annotations(manifest),
-        )  # fmt: skip
+            digest,
+            media_type or str(manifest.get("mediaType", "")),
+            artifact_type,
+            len(data),
+            kind,
+            f"cosign tag {tag}",
+            _annotations(manifest),
+        )
 
 
 def _descriptors(index: dict[str, Any], found_by: str) -> list[Referrer]:

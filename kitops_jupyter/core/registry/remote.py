@@ -65,9 +65,7 @@ def _fetch(client: RegistryClient, ref: Reference) -> ModelKitInfo:
 # -- list / remove ------------------------------------------------------------------------------------
 
 
-def remote_list(
-    reference: Reference | str, *, options: RegistryOptions | None = None
-) -> list[ModelKitInfo]:
+def remote_list(reference: Reference | str, *, options: RegistryOptions | None = None) -> list[ModelKitInfo]:
     """ModelKits in a remote repository, one per tag (only the given tag if the reference has one).
 
     Tags that point at something other than a ModelKit are skipped, as ``kit list`` does; cosign's
@@ -227,12 +225,25 @@ def _unpack_parent_model(
             pins.add(d.digest for d in manifest.blob_descriptors())
             kitfile = local.read_kitfile(manifest)
             unpack_modelkit(
-                manifest, kitfile, lambda d: local.open_blob(d.digest), target, filters=MODEL_ONLY,
-                overwrite=how.overwrite, ignore_existing=how.ignore_existing, progress=how.progress,
+                manifest,
+                kitfile,
+                lambda d: local.open_blob(d.digest),
+                target,
+                filters=MODEL_ONLY,
+                overwrite=how.overwrite,
+                ignore_existing=how.ignore_existing,
+                progress=how.progress,
                 transaction=how.transaction,
             )
     else:
         remote_unpack(
-            ref, target, filters=["model"], options=options, parents=False, overwrite=how.overwrite,
-            ignore_existing=how.ignore_existing, progress=how.progress, transaction=how.transaction,
+            ref,
+            target,
+            filters=["model"],
+            options=options,
+            parents=False,
+            overwrite=how.overwrite,
+            ignore_existing=how.ignore_existing,
+            progress=how.progress,
+            transaction=how.transaction,
         )

@@ -134,7 +134,9 @@ def push(
             outcome = run_parallel(tasks, client.options.concurrency)
             media_type = manifest.media_type or mediatypes.MANIFEST
             for name in names:
-                client.put_manifest(dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}")
+                client.put_manifest(
+                    dst.repository, name, manifest_bytes, media_type, f"{what}: manifest {name}"
+                )
     locations.record(dst.registry, dst.repository, [b.digest for b in blobs])
     uploaded = [b for b, how in zip(blobs, outcome, strict=True) if how == "sent"]
     return PushResult(

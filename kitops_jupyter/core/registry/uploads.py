@@ -167,7 +167,12 @@ class _Job:
         """Ask the registry how much of the session it holds; ``False`` if it cannot say."""
         try:
             response = self.client.request(
-                "GET", session.location, scope=push_scope(self.repository), what=self.what, ok=(204,), retry=False
+                "GET",
+                session.location,
+                scope=push_scope(self.repository),
+                what=self.what,
+                ok=(204,),
+                retry=False,
             )
         except (Transient, RegistryError):
             return False

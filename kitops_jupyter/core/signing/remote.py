@@ -214,9 +214,12 @@ def verify_modelkit(
         found = Verification(ref, digest, key.fingerprint, claim.docker_reference)
         if provenance:
             found = Verification(
-                ref, digest, key.fingerprint, claim.docker_reference,
+                ref,
+                digest,
+                key.fingerprint,
+                claim.docker_reference,
                 _verified_attestations(client, ref, key, digest, what),
-            )  # fmt: skip
+            )
     return found
 
 

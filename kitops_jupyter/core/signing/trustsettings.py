@@ -50,7 +50,9 @@ def save_signature_settings(home: Path, settings: SignatureSettings) -> Signatur
     """Replace the saved settings; requiring signatures without a key is refused."""
     saved = SignatureSettings(settings.require_signature, settings.verify_key.strip())
     if saved.require_signature and not saved.verify_key:
-        raise InvalidArgument("requiring signatures needs the signer's public key: give the path of cosign.pub")
+        raise InvalidArgument(
+            "requiring signatures needs the signer's public key: give the path of cosign.pub"
+        )
     path = home / SETTINGS_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {"require_signature": saved.require_signature, "verify_key": saved.verify_key}

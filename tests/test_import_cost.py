@@ -31,12 +31,15 @@ HEAVY = (
     "pandas",
     "IPython",
     "cryptography",  # only signing and verifying use it
+    "yaml",  # config blobs are JSON: Kitfile YAML is read and written only by pack, init, info
     # and of our own: packing, secret scanning, signing, kit init and extraction load when used
     "kitops_jupyter.core.packer",
     "kitops_jupyter.core.secretscan",
     "kitops_jupyter.core.signing",
     "kitops_jupyter.core.generate",
     "kitops_jupyter.core.extract",
+    "kitops_jupyter.core.kitfile_codec",
+    "kitops_jupyter.core.yamlv3",
 )
 
 CHILD = """

@@ -8,6 +8,10 @@ Empty string means "absent" for string fields; ``parameters is None`` means abse
 ``digest``/``diffId`` and only ever appears in JSON. Field specs live in each field's ``metadata``
 (see :mod:`.kitfile_codec`). ``Kitfile.lines`` maps field paths such as ``datasets[1].path`` to the
 line they were read from, so later checks can point at the source.
+
+YAML (PyYAML and the yaml.v3 emulation) is imported by the functions that read or write it:
+listing, pushing and pulling read only config JSON (:mod:`.kitfile_json`), so a fresh process's
+first remote call does not import them (issue 10).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import os
 from pathlib import Path
 
 from kitops_jupyter.core import gojson
-from kitops_jupyter.core.kitfile_codec import JsonDecoder, decode_struct, struct_to_fields, struct_to_json
+from kitops_jupyter.core.kitfile_json import JsonDecoder
 from kitops_jupyter.core.kitfile_model import (
     CodeEntry,
     Dataset,
@@ -31,8 +35,6 @@ from kitops_jupyter.core.kitfile_model import (
     Prompt,
 )
 from kitops_jupyter.core.kitfile_validate import is_modelkit_reference, validate
-from kitops_jupyter.core.yamlv3_emit import emit_document
-from kitops_jupyter.core.yamlv3_nodes import Decoder, compose_document, is_null
 from kitops_jupyter.errors import KitfileError, NotFound
 
 __all__ = [
@@ -83,6 +85,9 @@ def parse_kitfile(text: str, source: str = "Kitfile") -> Kitfile:
     """
     if len(text) > MAX_KITFILE_BYTES or len(text.encode("utf-8", "surrogatepass")) > MAX_KITFILE_BYTES:
         raise _too_large(len(text.encode("utf-8", "surrogatepass")), source)
+    from kitops_jupyter.core.kitfile_codec import decode_struct
+    from kitops_jupyter.core.yamlv3_nodes import Decoder, compose_document, is_null
+
     node = compose_document(text.removeprefix("\ufeff"), source)
     if node is None or is_null(node):
         raise KitfileError("the Kitfile is empty; it needs at least `manifestVersion: 1.0.0`", source=source)
@@ -148,11 +153,16 @@ def validate_kitfile(kf: Kitfile, source: str = "Kitfile") -> list[str]:
 
 def dump_kitfile(kf: Kitfile) -> str:
     """The Kitfile as kit writes it (yaml.v3, indent 2, declaration order, no digests)."""
+    from kitops_jupyter.core.kitfile_codec import struct_to_fields
+    from kitops_jupyter.core.yamlv3_emit import emit_document
+
     return emit_document(struct_to_fields(kf))
 
 
 def config_json(kf: Kitfile) -> bytes:
     """The config blob: Go ``json.Marshal`` of the Kitfile including ``digest``/``diffId``."""
+    from kitops_jupyter.core.kitfile_codec import struct_to_json
+
     return gojson.dumps(struct_to_json(kf))
 
 

@@ -1,4 +1,4 @@
-"""Field-spec driven conversion of Kitfile dataclasses to and from YAML nodes, JSON and YAML output.
+"""Field-spec driven conversion of Kitfile dataclasses from YAML nodes and to JSON and YAML output.
 
 Each dataclass field carries ``metadata``: ``key`` (the camelCase YAML/JSON key), ``kind`` (``str``,
 ``strs``, ``any``, ``struct``, ``ptr``, ``list``, ``layer``), ``cls`` for nested records and
@@ -7,42 +7,26 @@ no knowledge of the concrete classes (which live in :mod:`.kitfile`).
 
 YAML decoding follows yaml.v3 with ``KnownFields(true)``: unknown keys, wrong node kinds and bad tags
 are errors; string fields keep the raw scalar text; nulls leave fields empty and vanish from lists.
-JSON decoding follows Go's ``encoding/json``: unknown keys ignored, keys matched case-insensitively,
-numbers in ``parameters`` become floats, nulls in lists become empty values.
+Reading a config blob (JSON) back is :mod:`.kitfile_json`, which imports no YAML.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import json
 import math
-import re
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from kitops_jupyter.core import gojson
+from kitops_jupyter.core.kitfile_json import field_specs, join_path
 from kitops_jupyter.core.yamlv3 import BINARY, STR, Timestamp, short_tag
 from kitops_jupyter.core.yamlv3_emit import Fields
 from kitops_jupyter.core.yamlv3_nodes import Decoder, describe, is_null, line_of, scalar_short_tag
 from kitops_jupyter.errors import KitfileError
 
-__all__ = ["JsonDecoder", "decode_struct", "struct_to_fields", "struct_to_json"]
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _specs(obj_or_cls: Any) -> list[tuple[dataclasses.Field[Any], str, str]]:
-    return [
-        (f, f.metadata.get("key", ""), f.metadata["kind"])
-        for f in dataclasses.fields(obj_or_cls)
-        if "kind" in f.metadata
-    ]
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
+__all__ = ["decode_struct", "struct_to_fields", "struct_to_json"]
 
 
 # ---- YAML nodes -> dataclasses ------------------------------------------------------------------
@@ -53,7 +37,7 @@ def decode_struct(cls: type, node: Node, dec: Decoder, path: str) -> Any:
     if not isinstance(node, MappingNode):
         what = path or "a Kitfile"
         raise dec.fail(f"{what} must be a mapping of fields, not {describe(node)}", node, path)
-    known = {key: spec for spec, key, kind in _specs(cls) if kind != "layer"}
+    known = {key: spec for spec, key, kind in field_specs(cls) if kind != "layer"}
     obj = cls()
     for key, value in dec.mapping_pairs(node, path):
         if is_null(key):
@@ -62,7 +46,7 @@ def decode_struct(cls: type, node: Node, dec: Decoder, path: str) -> Any:
             raise dec.fail(
                 f"{path or 'a Kitfile'} has {describe(key)} as a key; keys must be field names", key, path
             )
-        fpath = _join(path, key.value)
+        fpath = join_path(path, key.value)
         spec = known.get(key.value)
         if spec is None:
             raise dec.fail(_unknown_message(fpath, key.value, list(known)), key, fpath)
@@ -139,9 +123,9 @@ def _decode_list(cls: type, node: Node, dec: Decoder, path: str) -> list[Any]:
 def struct_to_json(obj: Any, path: str = "") -> dict[str, Any]:
     """The dict Go's ``json.Marshal`` would write for ``obj``, keys in declaration order."""
     out: dict[str, Any] = {}
-    for spec, key, kind in _specs(obj):
+    for spec, key, kind in field_specs(obj):
         value = getattr(obj, spec.name)
-        fpath = _join(path, key)
+        fpath = join_path(path, key)
         if kind == "str" and (value or spec.metadata.get("always")):
             out[key] = value
         elif kind == "strs" and value:
@@ -178,7 +162,7 @@ def _json_value(value: Any, path: str) -> Any:
 def struct_to_fields(obj: Any) -> Fields:
     """The struct as yaml.v3 marshals it: ``omitempty`` fields dropped, digests never written."""
     items: list[tuple[str, Any, bool]] = []
-    for spec, key, kind in _specs(obj):
+    for spec, key, kind in field_specs(obj):
         value = getattr(obj, spec.name)
         if kind == "str" and (value or spec.metadata.get("always")):
             items.append((key, value, False))
@@ -193,98 +177,3 @@ def struct_to_fields(obj: Any) -> Fields:
         elif kind == "list" and value:
             items.append((key, [struct_to_fields(item) for item in value], False))
     return Fields(items)
-
-
-# ---- JSON (config blob) -> dataclasses ----------------------------------------------------------
-
-
-class _Object(list):  # type: ignore[type-arg]
-    """A JSON object as its ``(key, value)`` pairs, in document order (duplicates kept)."""
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-class JsonDecoder:
-    """Go ``json.Unmarshal`` of a config blob into the Kitfile dataclasses."""
-
-    def __init__(self, source: str) -> None:
-        self.source = source
-
-    def load(self, data: bytes) -> Any:
-        text = data.decode("utf-8", errors="replace")
-        try:
-            return json.loads(text, object_pairs_hook=_Object, parse_int=float, parse_constant=_no_constant)
-        except ValueError as err:
-            raise KitfileError(
-                f"invalid config JSON ({err}); the ModelKit config is damaged", source=self.source
-            ) from None
-
-    def fail(self, path: str, what: str) -> KitfileError:
-        return KitfileError(f"{path or 'the config'} must be {what}", source=self.source, field=path or None)
-
-    def struct(self, cls: type, obj: Any, path: str) -> Any:
-        if not isinstance(obj, _Object):
-            raise self.fail(path, "a JSON object")
-        specs = {key.lower(): (spec, kind) for spec, key, kind in _specs(cls) if kind != "layer"}
-        layer = next((spec for spec, _, kind in _specs(cls) if kind == "layer"), None)
-        inst = cls()
-        for key, value in obj:
-            lowered = key.lower()
-            if layer is not None and lowered in ("digest", "diffid"):
-                self._set_layer(inst, layer, lowered, value, _join(path, key))
-            elif lowered in specs:
-                spec, kind = specs[lowered]
-                fpath = _join(path, key)
-                setattr(
-                    inst,
-                    spec.name,
-                    self._field(kind, spec.metadata.get("cls"), value, fpath, getattr(inst, spec.name)),
-                )
-        return inst
-
-    def _set_layer(self, inst: Any, spec: dataclasses.Field[Any], key: str, value: Any, path: str) -> None:
-        info = getattr(inst, spec.name) or spec.metadata["cls"]()
-        setattr(inst, spec.name, info)
-        if value is not None:
-            setattr(info, "digest" if key == "digest" else "diff_id", self._string(value, path))
-
-    def _field(self, kind: str, cls: Any, value: Any, path: str, current: Any) -> Any:
-        if kind == "str":
-            return current if value is None else self._string(value, path)
-        if kind == "strs":
-            return [
-                self._string(v, f"{path}[{i}]") if v is not None else ""
-                for i, v in enumerate(self._list(value, path))
-            ]
-        if kind == "any":
-            return self.any(value, path)
-        if kind in ("struct", "ptr"):
-            if value is None:
-                return current if kind == "struct" else None
-            return self.struct(cls, value, path)
-        items = self._list(value, path)
-        return [cls() if v is None else self.struct(cls, v, f"{path}[{i}]") for i, v in enumerate(items)]
-
-    def _string(self, value: Any, path: str) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, "a string")
-        return _SURROGATE.sub("\ufffd", value)
-
-    def _list(self, value: Any, path: str) -> list[Any]:
-        if value is None:
-            return []
-        if isinstance(value, _Object) or not isinstance(value, list):
-            raise self.fail(path, "a JSON array")
-        return value
-
-    def any(self, value: Any, path: str) -> Any:
-        """A JSON value as Go's ``interface{}``: objects become dicts (last key wins), numbers floats."""
-        if isinstance(value, _Object):
-            return {_SURROGATE.sub("\ufffd", k): self.any(v, f"{path}.{k}") for k, v in value}
-        if isinstance(value, list):
-            return [self.any(v, f"{path}[{i}]") for i, v in enumerate(value)]
-        if isinstance(value, float) and not math.isfinite(value):
-            raise self.fail(path, "a number that fits a float64")
-        return _SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value

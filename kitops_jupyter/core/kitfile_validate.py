@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 __all__ = ["go_clean", "is_modelkit_reference", "path_type", "validate"]
 
 LOCAL, REFERENCE, S3, UNKNOWN = "local", "ModelKit reference", "S3", "unknown"
-_PART_TYPE = re.compile(r"[0-9A-Za-z_][0-9A-Za-z_.-]*")
-_TAG = re.compile(r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}")
-_REPO = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*)*")
+# Patterns, compiled by ``re`` on first use (and cached there): every pull imports this module for
+# is_modelkit_reference, and compiling them up front cost a few ms that most pulls never need.
+_PART_TYPE = r"[0-9A-Za-z_][0-9A-Za-z_.-]*"
+_TAG = r"[0-9A-Za-z_][0-9A-Za-z_.-]{0,127}"
+_REPO = r"[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-*)[a-z0-9]+)*)*"
 _DIGEST_HEX = {"sha256": 64, "sha384": 96, "sha512": 128}
-_HOST_CHARS = re.compile(r"[0-9A-Za-z\-_.~!$&'()*+,;=:\[\]<>\"\x80-\U0010ffff]*")
+_HOST_CHARS = r"[0-9A-Za-z\-_.~!$&'()*+,;=:\[\]<>\"\x80-\U0010ffff]*"
 
 
 def _is_digest(text: str) -> bool:
@@ -46,7 +48,7 @@ def _valid_host(host: str) -> bool:
     else:
         colon = host.rfind(":")
         port = host[colon:] if colon >= 0 else ""
-        valid_name = _HOST_CHARS.fullmatch(host) is not None
+        valid_name = re.fullmatch(_HOST_CHARS, host) is not None
     return valid_name and re.fullmatch(r"(:[0-9]*)?", port) is not None
 
 
@@ -65,10 +67,10 @@ def is_modelkit_reference(text: str) -> bool:
         repo, reference_ok = repo.partition(":")[0], _is_digest(digest)
     elif ":" in rest:
         repo, _, tag = rest.partition(":")
-        reference_ok = _TAG.fullmatch(tag) is not None
+        reference_ok = re.fullmatch(_TAG, tag) is not None
     else:
         repo, reference_ok = rest, True
-    repo_ok = repo.lower() == repo and _REPO.fullmatch(repo) is not None
+    repo_ok = repo.lower() == repo and re.fullmatch(_REPO, repo) is not None
     return reference_ok and repo_ok and bool(registry) and _valid_host(registry)
 
 
@@ -161,7 +163,7 @@ def _check_model(check: _Check) -> None:
         where = f"model.parts[{i}]"
         check.add_path(f"{where}.path", part.path, f"modelpart {part.name}".rstrip())
         check.local_only(f"{where}.path", part.path)
-        if part.type and not _PART_TYPE.fullmatch(part.type):
+        if part.type and not re.fullmatch(_PART_TYPE, part.type):
             check.error(
                 f"{where}.type", f"type {part.type!r} is invalid: use letters, digits, '.', '-' and '_'"
             )

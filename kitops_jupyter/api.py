@@ -57,11 +57,12 @@ if TYPE_CHECKING:
     from .core.datadiff import DataDiff
     from .core.kitfs.filesystem import KitFileSystem
 
+    PushResult = reg.PushResult
+    Referrers = reg.Referrers
+    Referrer = reg.Referrer
+
 NetworkOptions = reg.RegistryOptions
-PushResult = reg.PushResult
 RegistrySettings = reg.RegistrySettings
-Referrers = reg.Referrers
-Referrer = reg.Referrer
 
 ModelInfo = listing.ModelInfo
 ManifestDiff = listing.ManifestDiff
@@ -805,6 +806,9 @@ _LAZY = {
     "DataDiff": ("datadiff", "DataDiff"),  # fsspec and pandas cost a fresh kernel ~0.1 s
     "KitFileSystem": ("kitfs.filesystem", "KitFileSystem"),
     "PackResult": ("packer", "PackResult"),
+    "PushResult": ("registry.transfer", "PushResult"),  # push/pull and referrers load with their verbs
+    "Referrer": ("registry.referrers", "Referrer"),
+    "Referrers": ("registry.referrers", "Referrers"),
     "SignResult": ("signing", "SignResult"),
     "SignatureSettings": ("signing", "SignatureSettings"),
     "Verification": ("signing", "Verification"),

@@ -2,7 +2,9 @@
 
 ``oras.provider`` imports jsonschema, whose URI-grammar dependency compiles parsers at import time
 (seconds on a busy machine); the client runs the token flow itself and imports no oras module.
-Checked on ``sys.modules`` and on ``python -X importtime`` output of a real push and remote list in a new interpreter, not by timing.
+Config blobs are JSON, so PyYAML stays out too, and a remote list alone loads no push/pull code.
+Checked on ``sys.modules`` and on ``python -X importtime`` output of a real push, remote list and pull
+in a new interpreter, not by timing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kitops_jupyter.core.registry import push
 from kitops_jupyter.core.store import LocalStore
 from tests.registry_fixtures import RegistryServer, make_modelkit
 
@@ -40,24 +43,37 @@ HEAVY = (
     "kitops_jupyter.core.extract",
     "kitops_jupyter.core.kitfile_codec",
     "kitops_jupyter.core.yamlv3",
+    "kitops_jupyter.core.registry.referrers",  # remote inspect, signing
+    "kitops_jupyter.core.registry.streamupload",  # pack --push
+)
+# and what a remote list alone does not need either: the push and pull machinery
+NOT_FOR_LIST = (
+    "kitops_jupyter.core.registry.transfer",
+    "kitops_jupyter.core.registry.uploads",
+    "kitops_jupyter.core.registry.mounts",
+    "kitops_jupyter.core.bloblocations",
 )
 
 CHILD = """
 import json, sys
 from kitops_jupyter import api
 kit = api.Kit(home=sys.argv[1])
-pushed = kit.push("test/model:v1", sys.argv[2])
-listed = kit.list_modelkits(sys.argv[2].rsplit(":", 1)[0])
-pulled = api.Kit(home=sys.argv[1] + "-pulled").pull(sys.argv[2])
-print(json.dumps({"pushed": pushed.digest, "listed": [m.digest for m in listed], "pulled": pulled.digest,
-                  "modules": sorted(sys.modules)}))
+result = {}
+if "push" in sys.argv[3]:
+    result["pushed"] = kit.push("test/model:v1", sys.argv[2]).digest
+if "list" in sys.argv[3]:
+    result["listed"] = [m.digest for m in kit.list_modelkits(sys.argv[2].rsplit(":", 1)[0])]
+if "pull" in sys.argv[3]:
+    result["pulled"] = api.Kit(home=sys.argv[1] + "-pulled").pull(sys.argv[2]).digest
+print(json.dumps({**result, "modules": sorted(sys.modules)}))
 """
 
 
-def _run_child(home: Path, ref: str) -> tuple[dict[str, object], str]:
+def _run_child(home: Path, ref: str, verbs: str) -> tuple[dict[str, object], set[str]]:
+    """Run ``verbs`` (push, list, pull) in a new interpreter: its results and every module it imported."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", CHILD, str(home), ref],
+        [sys.executable, "-X", "importtime", "-c", CHILD, str(home), ref, verbs],
         capture_output=True,
         text=True,
         env=env,
@@ -65,7 +81,15 @@ def _run_child(home: Path, ref: str) -> tuple[dict[str, object], str]:
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1]), proc.stderr
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    imported = {
+        line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")
+    }
+    return result, imported | set(result["modules"])
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules for name in names if m == name or m.startswith(name + "."))
 
 
 def test_first_remote_call_imports_no_heavy_modules(
@@ -74,13 +98,20 @@ def test_first_remote_call_imports_no_heavy_modules(
     home = tmp_path / "home"
     digest, _ = make_modelkit(LocalStore(home))
     ref = f"{registry.registry}/{repo_name}:v1"
-    result, importtime = _run_child(home, ref)
+    result, modules = _run_child(home, ref, "push,list,pull")
     assert result["pushed"] == digest and result["listed"] == [digest] and result["pulled"] == digest
-    modules = set(result["modules"])  # type: ignore[arg-type]
     assert "kitops_jupyter.core.registry.challenge" in modules  # the token flow is ours: no oras module
-    assert not {m for m in modules if m == "oras" or m.startswith("oras.")}
-    imported = {
-        line.split("|")[-1].strip() for line in importtime.splitlines() if line.startswith("import time:")
-    }
-    for heavy in HEAVY:
-        assert not {m for m in modules | imported if m == heavy or m.startswith(heavy + ".")}, heavy
+    assert not _loaded(modules, ("oras",))
+    assert _loaded(modules, HEAVY) == []
+
+
+def test_a_first_remote_list_imports_no_push_or_pull_machinery(
+    registry: RegistryServer, repo_name: str, tmp_path: Path
+) -> None:
+    digest, _ = make_modelkit(LocalStore(tmp_path / "source"))
+    ref = f"{registry.registry}/{repo_name}:v1"
+    push(LocalStore(tmp_path / "source"), "test/model:v1", ref)
+    result, modules = _run_child(tmp_path / "home", ref, "list")
+    assert result["listed"] == [digest]
+    assert "kitops_jupyter.core.registry.remote" in modules  # the child did list remotely
+    assert _loaded(modules, HEAVY + NOT_FOR_LIST) == []

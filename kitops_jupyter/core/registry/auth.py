@@ -26,7 +26,6 @@ import binascii
 import json
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,6 +225,8 @@ def helper_get(helper: str, registry: str) -> Credentials | None:
 
 def _run_helper(helper: str, action: str, stdin: str, registry: str) -> str | None:
     """The helper's output; ``None`` when a ``get`` says it has nothing (the protocol's not-found)."""
+    import subprocess  # only credential helpers run programs; most logins never load it
+
     program = f"docker-credential-{helper}"
     try:
         proc = subprocess.run(

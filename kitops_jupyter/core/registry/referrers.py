@@ -26,8 +26,8 @@ from .. import mediatypes
 from ..digest import hex_of
 from ..reference import Reference
 from .client import RegistryClient, RegistryOptions, pull_scope
+from .lookup import remote_reference
 from .retry import Transient
-from .transfer import remote_reference
 
 log = logging.getLogger("kitops_jupyter.registry")
 

@@ -23,8 +23,8 @@ from ..progress import ProgressCallback
 from ..reference import Reference
 from .client import RegistryClient, RegistryOptions
 from .downloads import RemoteBlob, fetch_blob_bytes
+from .lookup import remote_manifest, remote_reference
 from .parallel import run_parallel
-from .transfer import remote_manifest, remote_reference
 
 if TYPE_CHECKING:
     from ..kitfile import Kitfile

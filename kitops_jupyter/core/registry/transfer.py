@@ -14,23 +14,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 
-from ...errors import InvalidArgument, NotAModelKit, RegistryError, RegistryUnreachable, StoreError
+from ...errors import InvalidArgument, RegistryError, RegistryUnreachable, StoreError
 from .. import mediatypes
 from ..bloblocations import BlobLocations
 from ..kitfile import Kitfile
 from ..manifest import Descriptor, Manifest, unique_by_digest
 from ..parents import missing_parent, parent_chain
 from ..progress import ByteProgress, ProgressCallback
-from ..reference import Reference, parse_reference
+from ..reference import Reference
 from ..store import LocalStore
 from .client import RegistryClient, RegistryOptions
 from .downloads import download_blob
+from .lookup import as_reference, remote_manifest, remote_reference
 from .mounts import cancel_session, mount_blob
 from .parallel import Meter, run_parallel
 from .retry import is_transient_status
 from .uploads import upload_blob
 
-__all__ = ["PullResult", "PushResult", "pull", "push", "remote_manifest"]
+__all__ = ["PullResult", "PushResult", "pull", "push"]
 
 
 @dataclass(frozen=True)
@@ -67,24 +68,6 @@ class PullResult:
             f"replaced {len(self.repaired)} damaged blob(s) in local storage with the registry's copy: "
             + ", ".join(d[:19] for d in self.repaired)
         ]
-
-
-def as_reference(value: Reference | str, default_tag: str | None = "latest") -> tuple[Reference, list[str]]:
-    """A Reference and its extra comma tags, from either form."""
-    return (value, []) if isinstance(value, Reference) else parse_reference(value, default_tag=default_tag)
-
-
-def remote_reference(
-    value: Reference | str, verb: str, default_tag: str | None = "latest"
-) -> tuple[Reference, list[str]]:
-    """Like :func:`as_reference`, refusing references without a registry."""
-    ref, extra = as_reference(value, default_tag)
-    if ref.is_local_only:
-        raise InvalidArgument(
-            f"{verb} needs a registry in the reference, e.g. 'registry.example.com/{ref.repository}:"
-            f"{ref.tag or 'latest'}' (got {ref.display() or ref})"
-        )
-    return ref, extra
 
 
 # -- push -------------------------------------------------------------------------------------------
@@ -221,28 +204,6 @@ def _interrupted(exc: BaseException) -> bool:
 
 
 # -- pull -------------------------------------------------------------------------------------------
-
-
-def remote_manifest(client: RegistryClient, ref: Reference, what: str) -> tuple[Manifest, bytes, Descriptor]:
-    """The ModelKit manifest at ``ref``; :class:`NotAModelKit` for anything else."""
-    data, media_type, digest = client.get_manifest(ref.repository, ref.ref or "latest", what)
-    if media_type in (mediatypes.INDEX, mediatypes.DOCKER_MANIFEST_LIST):
-        raise NotAModelKit(
-            f"{ref} is an image index, not a ModelKit; pull one of its manifests by digest (name@sha256:...)"
-        )
-    try:
-        manifest = Manifest.parse(data, f"manifest of {ref}")
-    except StoreError:
-        raise NotAModelKit(
-            f"{ref} is not a ModelKit: its manifest ({media_type or 'unknown media type'}) is not an OCI image manifest"
-        ) from None
-    if manifest.kind is None:
-        kind = manifest.artifact_type or manifest.config.media_type or "unknown"
-        raise NotAModelKit(
-            f"{ref} is not a ModelKit: its artifact type is {kind!r}; only KitOps ModelKits and CNCF "
-            "ModelPacks can be pulled, use another tool for other artifacts"
-        )
-    return manifest, data, Descriptor(media_type or mediatypes.MANIFEST, digest, len(data))
 
 
 def pull(

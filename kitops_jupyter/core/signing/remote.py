@@ -23,9 +23,9 @@ from ..manifest import Descriptor, Manifest
 from ..reference import Reference
 from ..registry.client import RegistryClient, RegistryOptions, pull_scope
 from ..registry.downloads import fetch_blob_bytes
+from ..registry.lookup import remote_reference
 from ..registry.parallel import Meter
 from ..registry.remote import fetch_modelkit
-from ..registry.transfer import remote_reference
 from ..registry.uploads import upload_blob
 from . import cosignformat as cf
 from .dsse import envelope, open_envelope, statement, subject_digests

@@ -137,9 +137,34 @@ def kit(binary: str, home: Path, *args: str) -> tuple[float, int, dict[str, floa
     return wall, peak, {"registry": registry_cpu() - before}
 
 
+def curl_put(host: str, repository: str, blob: Path, digest: str) -> tuple[float, int, dict[str, float]]:
+    """One streamed ``PUT`` of ``blob`` by curl into a fresh upload session: the least any client can
+    make the registry do for a blob, so its time is the floor a push is measured against."""
+    import urllib.request
+
+    start = urllib.request.Request(f"http://{host}/v2/{repository}/blobs/uploads/", method="POST")
+    with urllib.request.urlopen(start) as answer:
+        location = answer.headers["Location"]
+    if location.startswith("/"):
+        location = f"http://{host}{location}"
+    url = f"{location}{'&' if '?' in location else '?'}digest={digest}"
+    before = registry_cpu()
+    command = ["curl", "-sS", "--fail", "-T", str(blob), "-H", "Content-Type: application/octet-stream", url]
+    wall, peak, _ = measured(command)
+    return wall, peak, {"registry": registry_cpu() - before}
+
+
 def skopeo(*args: str) -> tuple[float, int]:
     wall, peak, _ = measured(["skopeo", "--insecure-policy", *args])
     return wall, peak
+
+
+def model_blob(home: Path, tag: str) -> tuple[Path, str]:
+    """The stored model layer of ``tag`` in the store at ``home`` (the largest layer) and its digest."""
+    store = LocalStore(home)
+    manifest = store.read_manifest(store.resolve(parse_reference(tag)[0]).digest)
+    layer = max(manifest.layers, key=lambda layer: layer.size)
+    return store.blob_path(layer.digest), layer.digest
 
 
 def make_context(directory: Path, size: int) -> None:
@@ -225,6 +250,9 @@ def run_round(
                 "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{host}/bench/skopeo{n}:v1"
             ),
         )
+    if shutil.which("curl"):
+        blob, digest = model_blob(home, tag)
+        res.add("push: curl", *curl_put(host, f"bench/curl{n}", blob, digest))
     wall, peak, child = ours("push", home, tag)
     res.add("re-push unchanged: ours", wall, peak, child)
     if kit_bin:
@@ -309,7 +337,13 @@ def report(res: Results, baseline: str) -> None:
             print(
                 f"\n{op} / kit: {ours_s / kit_s:.2f} as a process, {inside / kit_s:.2f} in-process (target <= {target})"
             )
-            for who in ("ours", "kit"):
+            if op == "push" and "push: curl" in res.times:
+                floor = res.median("push: curl")
+                print(
+                    f"  the floor, one curl PUT of the same blob: {floor:.2f} s"
+                    f" (ours {ours_s / floor:.2f}x, in-process {inside / floor:.2f}x; kit {kit_s / floor:.2f}x)"
+                )
+            for who in ("ours", "kit", "curl"):
                 if res.registry[f"{op}: {who}"]:
                     cpu = statistics.median(res.registry[f"{op}: {who}"])
                     print(f"  registry CPU during the {op} ({who}): {cpu:.2f} s")

@@ -154,6 +154,15 @@ def curl_put(host: str, repository: str, blob: Path, digest: str) -> tuple[float
     return wall, peak, {"registry": registry_cpu() - before}
 
 
+def curl_get(host: str, repository: str, digest: str, out: Path) -> tuple[float, int, dict[str, float]]:
+    """One ``GET`` of the model blob by curl into a file, unverified: the floor a pull is measured against."""
+    before = registry_cpu()
+    url = f"http://{host}/v2/{repository}/blobs/{digest}"
+    wall, peak, _ = measured(["curl", "-sS", "--fail", "-L", "-o", str(out), url])
+    out.unlink()
+    return wall, peak, {"registry": registry_cpu() - before}
+
+
 def skopeo(*args: str) -> tuple[float, int]:
     wall, peak, _ = measured(["skopeo", "--insecure-policy", *args])
     return wall, peak
@@ -250,8 +259,8 @@ def run_round(
                 "copy", "--dest-tls-verify=false", f"oci:{layout}:v1", f"docker://{host}/bench/skopeo{n}:v1"
             ),
         )
+    blob, digest = model_blob(home, tag)
     if shutil.which("curl"):
-        blob, digest = model_blob(home, tag)
         res.add("push: curl", *curl_put(host, f"bench/curl{n}", blob, digest))
     wall, peak, child = ours("push", home, tag)
     res.add("re-push unchanged: ours", wall, peak, child)
@@ -274,6 +283,8 @@ def run_round(
                 "copy", "--src-tls-verify=false", f"docker://{tag}", f"oci:{work / f'skopeo-out-{n}'}:v1"
             ),
         )
+    if shutil.which("curl"):
+        res.add("pull: curl", *curl_get(host, f"bench/ours{n}", digest, work / f"curl-get-{n}"))
     wall, peak, child = ours("list", work / f"ours-list-{n}", tag)
     res.add("first remote list: ours", wall, peak, child)
     res.times["first remote list: ours (imports)"].append(child["imported"])
@@ -337,10 +348,11 @@ def report(res: Results, baseline: str) -> None:
             print(
                 f"\n{op} / kit: {ours_s / kit_s:.2f} as a process, {inside / kit_s:.2f} in-process (target <= {target})"
             )
-            if op == "push" and "push: curl" in res.times:
-                floor = res.median("push: curl")
+            if f"{op}: curl" in res.times:
+                floor = res.median(f"{op}: curl")
+                how = "PUT of the same blob" if op == "push" else "GET of the model blob, unverified"
                 print(
-                    f"  the floor, one curl PUT of the same blob: {floor:.2f} s"
+                    f"  the floor, one curl {how}: {floor:.2f} s"
                     f" (ours {ours_s / floor:.2f}x, in-process {inside / floor:.2f}x; kit {kit_s / floor:.2f}x)"
                 )
             for who in ("ours", "kit", "curl"):

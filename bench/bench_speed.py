@@ -71,10 +71,15 @@ elif verb == "push":
 elif verb == "pull":
     kit.pull(args["ref"])
 elif verb == "list":
-    assert kit.list(args["ref"])
+    assert kit.list_modelkits(args["ref"])
 cpu1 = os.times()
-print(json.dumps({"imported": imported, "seconds": time.perf_counter() - t0,
-                  "user": cpu1.user - cpu0.user, "sys": cpu1.system - cpu0.system}))
+timings = {"imported": imported, "seconds": time.perf_counter() - t0,
+           "user": cpu1.user - cpu0.user, "sys": cpu1.system - cpu0.system}
+if verb == "list":  # the same list again: what the first one cost beyond it is imports and one-time setup
+    again = time.perf_counter()
+    assert kit.list_modelkits(args["ref"])
+    timings["again"] = time.perf_counter() - again
+print(json.dumps(timings))
 """
 
 # Another process writing a file as the registry writes an upload (32 KiB pieces): measures what
@@ -120,8 +125,8 @@ def registry_cpu() -> float:
 
 def ours(verb: str, home: Path, ref: str, **extra: object) -> tuple[float, int, dict[str, float]]:
     """Our verb in a fresh interpreter: wall seconds, peak RSS, and the child's own timings
-    (``imported``: importing the API; ``seconds``: imports plus the verb; ``registry``: the
-    registry's CPU seconds meanwhile)."""
+    (``imported``: importing the API; ``seconds``: imports plus the verb; ``again``, for a list:
+    the same list run a second time in the process; ``registry``: the registry's CPU seconds meanwhile)."""
     payload = json.dumps({"verb": verb, "home": str(home), "ref": ref, **extra})
     before = registry_cpu()
     wall, peak, out = measured([sys.executable, "-c", CHILD, payload], child_env())
@@ -286,8 +291,10 @@ def run_round(
     if shutil.which("curl"):
         res.add("pull: curl", *curl_get(host, f"bench/ours{n}", digest, work / f"curl-get-{n}"))
     wall, peak, child = ours("list", work / f"ours-list-{n}", tag)
-    res.add("first remote list: ours", wall, peak, child)
-    res.times["first remote list: ours (imports)"].append(child["imported"])
+    res.add("first remote list: ours", wall - child["again"], peak, child)  # without the second list
+    # from before `from kitops_jupyter import api` to the first list's return, minus the second list:
+    # the imports (the API's and those the first remote call makes) and the first call's one-time setup
+    res.times["first remote list: ours (imports)"].append(child["seconds"] - child["again"])
     if kit_bin:
         res.add(
             "first remote list: kit",
@@ -372,9 +379,8 @@ def report(res: Results, baseline: str) -> None:
     for op in ("pack none", "push", "pack --push"):
         cpu = statistics.median(res.times[f"{op}: ours (sys CPU)"])
         print(f"  our kernel CPU, {op + ':':<13}{cpu:>17.2f} s")
-    print(
-        f"first remote list, importing the API:        {res.median('first remote list: ours (imports)'):.2f} s"
-    )
+    first_call = res.median("first remote list: ours (imports)")
+    print(f"first remote list, imports and setup:        {first_call:.3f} s  (target < 0.2)")
     if "throttled pull: single stream" in res.times:
         single, ranged = res.median("throttled pull: single stream"), res.median("throttled pull: 8 ranges")
         print(

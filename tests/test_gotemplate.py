@@ -75,7 +75,12 @@ def test_untagged_modelkit_has_no_tags() -> None:
         ('{{ template "x" }}', "not supported"),
         ("{{ .Repo .Size }}", "can't give argument to non-function .Repo"),
         ("{{ $x }}", "undefined variable: \\$x"),
-        ("{{ $a, $b := .Tags }}", "list:1:1: "),  # two variables only in range (Go: too many declarations)
+        # Go's own words (text/template parse): two variables only in range, and only variables there
+        ("{{ $a, $b := .Tags }}", "list:1:1: too many declarations in command"),
+        ("{{ if $a, $b := .Tags }}{{ end }}", "too many declarations in if"),
+        ("{{ with $a, $b := .Tags }}{{ end }}", "too many declarations in with"),
+        ("{{ range $a, $b, $c := .Tags }}{{ end }}", "too many declarations in range"),
+        ("{{ range $a, 1 := .Tags }}{{ end }}", "range can only initialize variables"),
     ],
 )
 def test_errors_name_the_problem(template: str, message: str) -> None:

@@ -167,7 +167,7 @@ class _Parser:
         head = tokens[0]
         keyword = head[1] if head[0] == "ident" and head[1] in _KEYWORDS else ""
         if keyword in ("if", "range", "with"):
-            block = Block(keyword, self._pipeline(tokens[1:], offset, body, keyword == "range"))
+            block = Block(keyword, self._pipeline(tokens[1:], offset, body, keyword))
             current.append(block)
             stack.append(_Open(block, current, offset))
             return block.body
@@ -177,7 +177,7 @@ class _Parser:
             top = stack[-1]
             top.in_else = True
             if tokens[1:2] == [("ident", "if")] and top.block.kind == "if":
-                nested = Block("if", self._pipeline(tokens[2:], offset, body, False))
+                nested = Block("if", self._pipeline(tokens[2:], offset, body, "if"))
                 top.block.otherwise.append(nested)
                 stack[-1] = _Open(nested, top.parent, offset)  # one {{end}} closes both
                 return nested.body
@@ -190,7 +190,7 @@ class _Parser:
             return stack.pop().parent
         if keyword:
             raise self.error(offset, f"{{{{{keyword}}}}} is not supported in a --format template")
-        current.append(self._pipeline(tokens, offset, body, False))
+        current.append(self._pipeline(tokens, offset, body, "command"))
         return current
 
     def _tokens(self, body: str, offset: int) -> list[tuple[str, str]]:
@@ -204,8 +204,13 @@ class _Parser:
             pos = match.end()
         return tokens
 
-    def _pipeline(self, tokens: list[tuple[str, str]], offset: int, source: str, in_range: bool) -> Pipeline:
-        declare, assign, tokens = _declaration(tokens, in_range)
+    def _pipeline(self, tokens: list[tuple[str, str]], offset: int, source: str, context: str) -> Pipeline:
+        """``context`` is Go's word for where the pipeline stands: ``command``, ``if``, ``range``, ``with``."""
+        declare, assign, tokens = _declaration(tokens, context == "range")
+        if len(tokens) > 1 and tokens[0][0] == "var" and tokens[1][1] == ",":  # what Go says of `$a, $b`
+            if context == "range" and tokens[2:3] and tokens[2][0] != "var":
+                raise self.error(offset, "range can only initialize variables")
+            raise self.error(offset, f"too many declarations in {context}")
         return Pipeline(tuple(self._commands(tokens, offset)), declare, assign, source.strip())
 
     def _commands(self, tokens: list[tuple[str, str]], offset: int) -> list[Command]:

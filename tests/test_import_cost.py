@@ -54,6 +54,28 @@ NOT_FOR_LIST = (
     "kitops_jupyter.core.bloblocations",
 )
 
+# and what ``%load_ext kitops_jupyter`` plus a remote ``%kit list`` do not need: kernel capture (pandas
+# probes, pickling, pins), layer rows, data diffs
+NOT_FOR_MAGIC_LIST = (
+    "kitops_jupyter.adapter_helpers.capture.kitfile_builder",
+    "kitops_jupyter.adapter_helpers.capture.dataframes",
+    "kitops_jupyter.adapter_helpers.capture.models",
+    "kitops_jupyter.adapter_helpers.capture.notebook",
+    "kitops_jupyter.core.layerrows",
+    "kitops_jupyter.core.datadiff",
+)
+
+# An IPython shell stands in for a fresh kernel: only what the extension and the verb add is counted.
+MAGIC_CHILD = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+before = set(sys.modules)
+shell.run_line_magic("load_ext", "kitops_jupyter")
+listed = shell.run_line_magic("kit", "list " + sys.argv[2].rsplit(":", 1)[0])
+print(json.dumps({"listed": [m.digest for m in listed], "modules": sorted(set(sys.modules) - before)}))
+"""
+
 CHILD = """
 import json, sys
 from kitops_jupyter import api
@@ -69,11 +91,11 @@ print(json.dumps({**result, "modules": sorted(sys.modules)}))
 """
 
 
-def _run_child(home: Path, ref: str, verbs: str) -> tuple[dict[str, object], set[str]]:
+def _run_child(home: Path, ref: str, verbs: str, child: str = CHILD) -> tuple[dict[str, object], set[str]]:
     """Run ``verbs`` (push, list, pull) in a new interpreter: its results and every module it imported."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "KITOPS_HOME": str(home)}
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", CHILD, str(home), ref, verbs],
+        [sys.executable, "-X", "importtime", "-c", child, str(home), ref, verbs],
         capture_output=True,
         text=True,
         env=env,
@@ -105,13 +127,31 @@ def test_first_remote_call_imports_no_heavy_modules(
     assert _loaded(modules, HEAVY) == []
 
 
-def test_a_first_remote_list_imports_no_push_or_pull_machinery(
-    registry: RegistryServer, repo_name: str, tmp_path: Path
-) -> None:
+def _pushed(registry: RegistryServer, repo_name: str, tmp_path: Path) -> tuple[str, str]:
+    """A ModelKit pushed from another store: its digest and remote reference."""
     digest, _ = make_modelkit(LocalStore(tmp_path / "source"))
     ref = f"{registry.registry}/{repo_name}:v1"
     push(LocalStore(tmp_path / "source"), "test/model:v1", ref)
+    return digest, ref
+
+
+def test_a_first_remote_list_imports_no_push_or_pull_machinery(
+    registry: RegistryServer, repo_name: str, tmp_path: Path
+) -> None:
+    digest, ref = _pushed(registry, repo_name, tmp_path)
     result, modules = _run_child(tmp_path / "home", ref, "list")
     assert result["listed"] == [digest]
     assert "kitops_jupyter.core.registry.remote" in modules  # the child did list remotely
     assert _loaded(modules, HEAVY + NOT_FOR_LIST) == []
+
+
+def test_loading_the_extension_and_a_first_remote_list_import_no_heavy_modules(
+    registry: RegistryServer, repo_name: str, tmp_path: Path
+) -> None:
+    digest, ref = _pushed(registry, repo_name, tmp_path)
+    result, _ = _run_child(tmp_path / "home", ref, "list", MAGIC_CHILD)
+    modules = set(result["modules"])  # type: ignore[call-overload]
+    assert result["listed"] == [digest]
+    assert "kitops_jupyter.magics.magic" in modules and "kitops_jupyter.core.registry.remote" in modules
+    beyond_ipython = tuple(name for name in HEAVY if name != "IPython")
+    assert _loaded(modules, beyond_ipython + NOT_FOR_LIST + NOT_FOR_MAGIC_LIST) == []

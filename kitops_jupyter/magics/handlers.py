@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import api
 from ..api import (
-    DataDiff,
     Kit,
     display_name,
     dump_kitfile,
@@ -169,7 +169,7 @@ def diff(ctx: Context, args: argparse.Namespace) -> DiffResult:
     first, second = _diff_side(ctx, kit, args.first), _diff_side(ctx, kit, args.second)
     if getattr(args, "data", False):
         found = kit.diff(first, second, data=True)
-        assert isinstance(found, DataDiff)
+        assert isinstance(found, api.DataDiff)
         return DataDiffResult(found.layers, first, second, found)
     return DiffResult(kit.diff(first, second), first, second)
 

@@ -18,16 +18,18 @@ import shlex
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..adapter_helpers.capture import atomic_target
-from ..adapter_helpers.capture.kitfile_builder import KernelCapture, build_kitfile_from_kernel
 from ..api import parse_kitfile, validate_kitfile
 from ..errors import InvalidArgument
 from .context import Context
 from .handlers import pack_directory, prefer_local
 from .parser import CommandError
 from .results import KitfileDraft, KitfileResult, ModelKitResult
+
+if TYPE_CHECKING:  # the capture code (pandas probes, pickling, pins) loads when a verb captures
+    from ..adapter_helpers.capture.kitfile_builder import KernelCapture
 
 __all__ = [
     "init_from_kernel",
@@ -106,6 +108,8 @@ def _package(args: argparse.Namespace) -> Mapping[str, Any]:
 
 def capture_kernel(ctx: Context, args: argparse.Namespace) -> tuple[Path, KernelCapture, list[str]]:
     """Write the kernel's selected objects and the Kitfile under the target directory."""
+    from ..adapter_helpers.capture.kitfile_builder import build_kitfile_from_kernel
+
     directory = Path(args.directory or DEFAULT_DIRECTORY)
     warnings: list[str] = []
     datasets, models = _selection(args)

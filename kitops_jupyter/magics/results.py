@@ -12,36 +12,30 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import api
 from ..api import (
-    DataDiff,
     Kitfile,
-    LayerRow,
     Manifest,
     ModelKitInfo,
-    PackResult,
-    PushResult,
     Reference,
-    Referrers,
     dump_kitfile,
     format_list,
     format_size,
-    layer_row,
-    layer_rows,
     push_detail,
 )
+
+if TYPE_CHECKING:  # loaded with the verbs that make them: ``%load_ext`` stays light (issue 10)
+    from ..api import DataDiff, LayerRow, PackResult, PushResult, Referrers
 
 __all__ = [
     "DiffResult",
     "KitfileDraft",
     "KitfileResult",
-    "LayerRow",
     "ModelKitList",
     "ModelKitResult",
     "PushedResult",
-    "layer_rows",
     "pinned",
     "short_digest",
 ]
@@ -156,7 +150,7 @@ class ModelKitResult(_Result):
 
     @property
     def layers(self) -> list[LayerRow]:
-        return layer_rows(self.manifest, self.kitfile)
+        return api.layer_rows(self.manifest, self.kitfile)
 
     @property
     def size(self) -> int:
@@ -340,7 +334,7 @@ class DiffResult(_Result):
             return "<div>ModelKits are identical</div>"
         groups = (("both", self.diff.shared), (self.first, self.diff.only_a), (self.second, self.diff.only_b))
         rows = [
-            (where, layer_row(layer).type, format_size(layer.size), short_digest(layer.digest))
+            (where, api.layer_row(layer).type, format_size(layer.size), short_digest(layer.digest))
             for where, layers in groups
             for layer in layers
         ]

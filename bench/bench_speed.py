@@ -18,6 +18,7 @@ pack, pack --push <= 1.25x push alone, first remote call's imports < 0.2 s, rang
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -191,6 +193,17 @@ def in_fresh_kernel(home: Path, way: str, repo: str) -> float:
         manager.shutdown_kernel(now=True)
     timings = json.loads("".join(out).strip().splitlines()[-1])
     return float(timings["first"] - timings["again"])
+
+
+@contextlib.contextmanager
+def beside_a_writer(target: Path, size: int) -> Iterator[None]:
+    """Another process writes ``size`` bytes to ``target`` while the block runs."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(size)])
+    try:
+        yield
+    finally:
+        writer.wait()
+        target.unlink(missing_ok=True)
 
 
 def kit(binary: str, home: Path, *args: str) -> tuple[float, int, dict[str, float]]:
@@ -371,16 +384,16 @@ def run_round(
         )
     wall, peak, child = ours("packpush", work / f"ours-pp-{n}", f"{host}/bench/pp{n}:v1", context=str(ctx))
     res.add("pack --push: ours", wall, peak, child)
-    target = work / f"writer-{n}"
-    writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(target), str((ctx / "model.bin").stat().st_size)]
-    )
-    wall, peak, child = ours(
-        "pack", work / f"ours-beside-{n}", tag, context=str(ctx), compression="none", cache=False
-    )
-    writer.wait()
-    target.unlink(missing_ok=True)
+    size = (ctx / "model.bin").stat().st_size
+    with beside_a_writer(work / f"writer-{n}", size):
+        wall, peak, child = ours(
+            "pack", work / f"ours-beside-{n}", tag, context=str(ctx), compression="none", cache=False
+        )
     res.add("pack none beside a writer: ours", wall, peak, child)
+    if kit_bin:  # kit pays the same on this machine: the cost is the machine's, not the packer's
+        with beside_a_writer(work / f"writer-{n}", size):
+            args = ["pack", str(ctx), "-t", f"{host}/bench/kitb{n}:v1", "--compression", "none"]
+            res.add("pack none beside a writer: kit", *kit(kit_bin, work / f"kit-beside-{n}", *args))
     if throttled:
         for parts in (1, 8):
             net = {"range_parts": parts, "concurrency": 5}
@@ -445,6 +458,9 @@ def report(res: Results, baseline: str) -> None:
         f"  pack none beside another writer / alone:    {beside / first_pack:.2f}  (this machine's cost of two"
         " writers at once: pack --push writes the store copy while the registry writes its own)"
     )
+    if "pack none beside a writer: kit" in res.times:
+        kit_beside, kit_alone = res.median("pack none beside a writer: kit"), res.median("pack none: kit")
+        print(f"  the same for kit's pack:                    {kit_beside / kit_alone:.2f}")
     for op in ("pack none", "push", "pack --push"):
         cpu = statistics.median(res.times[f"{op}: ours (sys CPU)"])
         print(f"  our kernel CPU, {op + ':':<13}{cpu:>17.2f} s")

@@ -480,10 +480,11 @@ def report(res: Results, baseline: str) -> None:
         cpu = statistics.median(res.times[f"{op}: ours (sys CPU)"])
         print(f"  our kernel CPU, {op + ':':<13}{cpu:>17.2f} s")
     first_call = res.median("first remote list: ours (imports)")
-    print(f"first remote list, imports and setup:        {first_call:.3f} s  (target < 0.2)")
+    print("first remote list in a fresh kernel, imports and setup (target < 0.2 s):")
     for way in KERNEL_WAYS:
         name = f"first remote list in a fresh kernel, {way}"
-        print(f"  the same in a fresh kernel, {way + ':':<16}{res.median(name):.3f} s")
+        print(f"  {way + ':':<42}{res.median(name):.3f} s")
+    print(f"  the same in a bare python process:        {first_call:.3f} s  (no ssl, http.client, email yet)")
     if "throttled pull: single stream" in res.times:
         single, ranged = res.median("throttled pull: single stream"), res.median("throttled pull: 8 ranges")
         print(
